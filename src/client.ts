@@ -1,0 +1,89 @@
+/**
+ * `ThriveStack`: the client users live in. `group()` sends now and resolves with the event id;
+ * `enqueue()` batches in the background; `flush()` and `close()` drain. Every path goes through the
+ * same validation (`validate.ts`), the same openapi-fetch client and the same retrying transport.
+ */
+import { createWireClient, type WireClient } from './wire-client.js';
+import { resolveApiKey, resolveOptions, type ClientOptions, type RequestOptions, type ResolvedOptions } from './options.js';
+import { createTransport } from './transport.js';
+import { redactorFor } from './redact.js';
+import { prepareCall, prepareRequest } from './validate.js';
+import { BatchQueue, type CloseOptions, type CloseReport } from './queue.js';
+import type { GroupCall, GroupResponse } from './types.js';
+
+export class ThriveStack {
+  /** Where requests go, e.g. https://api.app.thrivestack.ai. */
+  readonly baseUrl: string;
+  readonly #options: ResolvedOptions;
+  readonly #wire: WireClient;
+  readonly #send: ReturnType<typeof createTransport>;
+  readonly #queue: BatchQueue;
+
+  constructor(options: ClientOptions = {}) {
+    const apiKey = resolveApiKey(options);
+    this.#options = resolveOptions(options);
+    this.baseUrl = this.#options.baseUrl;
+    this.#send = createTransport({ fetch: this.#options.fetch, redact: redactorFor(apiKey), debug: options.debug });
+    this.#wire = createWireClient({ apiKey, baseUrl: this.baseUrl, headers: this.#options.defaultHeaders });
+    this.#queue = new BatchQueue((body, signal) => this.#post(body, { signal }, false), options);
+  }
+
+  /**
+   * Sends one group call, or an array of up to 1,000, in one request now, with retries. Resolves
+   * with ThriveStack's answer; throws `ValidationError` (nothing sent) or the typed error of the
+   * last attempt.
+   */
+  async group(calls: GroupCall | readonly GroupCall[], options: RequestOptions = {}): Promise<GroupResponse> {
+    const { body } = prepareRequest(calls);
+    return this.#post(body, options, true);
+  }
+
+  /**
+   * Validates the call now (throws `ValidationError`) and queues it for delivery in the background.
+   * Returns `false` when the queue is full: the call was not queued and is reported to `onError`.
+   */
+  enqueue(call: GroupCall): boolean {
+    return this.#queue.add(prepareCall(call));
+  }
+
+  /** Like `enqueue()`, but waits for room when the queue is full instead of refusing the call. */
+  async enqueueAsync(call: GroupCall): Promise<void> {
+    return this.#queue.addAsync(prepareCall(call));
+  }
+
+  /** Calls queued and not yet delivered or failed (waiting or in flight). */
+  get queueSize(): number {
+    return this.#queue.size;
+  }
+
+  /** Resolves once every call enqueued before it was delivered or finally failed, in-flight ones included. */
+  flush(): Promise<void> {
+    return this.#queue.flush();
+  }
+
+  /**
+   * Flushes, stops all timers and resolves within `timeout` (never rejects) with what happened to
+   * every call. `enqueue()` afterwards throws.
+   */
+  close(options?: CloseOptions): Promise<CloseReport> {
+    return this.#queue.close(options);
+  }
+
+  async #post(body: string, options: RequestOptions, keepAlive: boolean): Promise<GroupResponse> {
+    const resolved = this.#options;
+    const attempt = {
+      ...resolved,
+      timeout: options.timeout ?? resolved.timeout,
+      maxRetries: options.maxRetries ?? resolved.maxRetries,
+      signal: options.signal,
+      keepAlive,
+    };
+    const { data } = await this.#wire.POST('/api/group', {
+      body: [] as never,
+      bodySerializer: () => body,
+      headers: options.headers,
+      fetch: (request: Request) => this.#send(request, attempt),
+    });
+    return data!;
+  }
+}

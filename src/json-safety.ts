@@ -1,0 +1,88 @@
+/**
+ * Values JSON cannot carry faithfully. `JSON.stringify` silently turns NaN into null, drops functions,
+ * sends `{}` for a Map and throws on BigInt or a circular structure; each of those would reach
+ * ThriveStack as something other than what the caller meant, so they are refused before sending.
+ */
+
+/** Each unfaithful value in `value`, with its path (wire keys) and what is wrong with it. */
+export function unfaithfulValues(value: unknown): Array<{ path: string[]; message: string }> {
+  const found: Array<{ path: string[]; message: string }> = [];
+  const path: string[] = [];
+  const ancestors = new Set<object>();
+
+  const visit = (node: unknown, inArray: boolean): void => {
+    const problem = problemOf(node, inArray);
+    if (problem) {
+      found.push({ path: [...path], message: problem });
+      return;
+    }
+    if (typeof node !== 'object' || node === null || node instanceof Date) return;
+    if (ancestors.has(node)) {
+      found.push({ path: [...path], message: 'refers back to an object that contains it (a circular structure), which JSON cannot carry' });
+      return;
+    }
+    if (!Array.isArray(node) && typeof (node as { toJSON?: unknown }).toJSON === 'function') return;
+    ancestors.add(node);
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        path.push(String(i));
+        visit(node[i], true);
+        path.pop();
+      }
+    } else {
+      for (const key of Object.keys(node)) {
+        path.push(key);
+        visit((node as Record<string, unknown>)[key], false);
+        path.pop();
+      }
+    }
+    ancestors.delete(node);
+  };
+
+  visit(value, false);
+  return found;
+}
+
+function problemOf(value: unknown, inArray: boolean): string | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return undefined;
+    case 'number':
+      return Number.isFinite(value) ? undefined : `is ${value}, which JSON would send as null; send a finite number`;
+    case 'bigint':
+      return 'is a BigInt, which JSON cannot carry; convert it to a number or a string';
+    case 'function':
+      return 'is a function, which JSON would drop; send its result instead';
+    case 'symbol':
+      return 'is a symbol, which JSON would drop; send a string instead';
+    case 'undefined':
+      return inArray ? 'is undefined inside an array, which JSON would send as null' : undefined;
+  }
+  if (value instanceof Date && Number.isNaN(value.getTime())) {
+    return 'is an invalid Date, which JSON would send as null';
+  }
+  if (value instanceof Map || value instanceof Set) {
+    const kind = value instanceof Map ? 'a Map' : 'a Set';
+    return `is ${kind}, which JSON would send as {}; convert it to a plain object or array`;
+  }
+  return undefined;
+}
+
+/** Bytes of `text` in UTF-8, without encoding it. */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 2; // a surrogate pair: 2 UTF-16 units, 4 bytes
+        i++;
+      } else bytes += 2;
+    } else bytes += 2;
+  }
+  return bytes;
+}

@@ -1,0 +1,114 @@
+/**
+ * camelCase group calls → the API's snake_case wire format, and wire paths → the caller's names.
+ *
+ * The field maps are typed against the generated wire types (`FieldMap`): a field added to or renamed
+ * in the document makes this file fail the type check until the map follows.
+ */
+import type { FieldMap, GroupCall, WireGroupCall, WireGroupContext } from './types.js';
+import type { ValidationIssue } from './validation-issue.js';
+
+const CALL_FIELDS = {
+  groupId: 'group_id',
+  userId: 'user_id',
+  traits: 'traits',
+  context: 'context',
+  timestamp: 'timestamp',
+} as const satisfies FieldMap<WireGroupCall>;
+
+const CONTEXT_FIELDS = {
+  deviceId: 'device_id',
+  sessionId: 'session_id',
+  source: 'source',
+} as const satisfies FieldMap<WireGroupContext>;
+
+const invert = (map: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(map).map(([camel, wire]) => [wire, camel]));
+const CALL_NAMES = invert(CALL_FIELDS);
+const CONTEXT_NAMES = invert(CONTEXT_FIELDS);
+
+const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
+
+/** Sets a key as plain data: `__proto__` becomes an own property, never a prototype. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function mapContext(context: Record<string, unknown>, at: string, issues: ValidationIssue[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(context)) {
+    const wireName = (CONTEXT_FIELDS as Record<string, string>)[key];
+    if (wireName !== undefined && wireName !== key && hasOwn(context, wireName)) {
+      issues.push({ path: `${at}.context`, message: `both "${key}" and "${wireName}" are given; keep one` });
+    }
+    const value = context[key];
+    if (value !== undefined) setOwn(out, wireName ?? key, value);
+  }
+  return out;
+}
+
+function mapTimestamp(value: unknown, at: string, issues: ValidationIssue[]): unknown {
+  if (!(value instanceof Date)) return value;
+  if (Number.isNaN(value.getTime())) {
+    issues.push({ path: `${at}.timestamp`, message: 'is an invalid Date; pass a valid Date or an ISO 8601 string' });
+    return undefined;
+  }
+  return value.toISOString();
+}
+
+/**
+ * One caller-side call → its wire form. Traits are passed by reference (their names are the API's);
+ * problems found while mapping are added to `issues`. `at` is the call's path (`call`, `calls[3]`).
+ */
+export function toWireCall(call: GroupCall, at: string, issues: ValidationIssue[]): WireGroupCall {
+  if (!isPlainRecord(call)) {
+    issues.push({ path: at, message: `expected a group call object, got ${describe(call)}` });
+    return call as unknown as WireGroupCall;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(call)) {
+    const value = (call as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    const wireName = (CALL_FIELDS as Record<string, string>)[key];
+    if (wireName === undefined) {
+      const hint = CALL_NAMES[key] ? `; use "${CALL_NAMES[key]}"` : '';
+      issues.push({ path: `${at}.${key}`, message: `is not a field of a group call${hint}` });
+      continue;
+    }
+    if (key === 'context' && isPlainRecord(value)) setOwn(out, wireName, mapContext(value, at, issues));
+    else if (key === 'timestamp') setOwn(out, wireName, mapTimestamp(value, at, issues));
+    else setOwn(out, wireName, value);
+  }
+  return out as WireGroupCall;
+}
+
+/** A wire path (`/2/context/device_id`) in the caller's terms (`calls[2].context.deviceId`). */
+export function callerPath(wirePath: readonly string[], root: string): string {
+  let path = root;
+  let parent: 'calls' | 'call' | 'context' | 'other' = root === 'calls' ? 'calls' : 'call';
+  for (const segment of wirePath) {
+    if (parent === 'calls') {
+      path += `[${segment}]`;
+      parent = 'call';
+      continue;
+    }
+    const name = parent === 'call' ? CALL_NAMES[segment] ?? segment : parent === 'context' ? CONTEXT_NAMES[segment] ?? segment : segment;
+    path += /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : /^\d+$/.test(name) ? `[${name}]` : `[${JSON.stringify(name)}]`;
+    parent = parent === 'call' && segment === 'context' ? 'context' : 'other';
+  }
+  return path;
+}
+
+/** A short description of a value for messages: `"many"`, `42`, `null`, `an array`, `an object`. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'bigint') return `a BigInt (${value}n)`;
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
