@@ -1,6 +1,6 @@
 /**
  * The `fetch` handed to openapi-fetch: one logical request, sent with per-attempt timeouts and
- * retries. Each attempt sends a clone of the request (a consumed POST body cannot be sent twice) and
+ * retries. Each attempt sends a fresh copy of the request (a consumed POST body cannot be sent twice) and
  * reads the whole response body inside the attempt's timeout, so a server that stalls mid-body times
  * out too. A final failure is thrown as the typed error of the last attempt; only 2xx responses
  * with the documented JSON body are returned.
@@ -86,8 +86,10 @@ export function createTransport(config: TransportConfig) {
   return async function send(request: Request, options: AttemptOptions): Promise<Response> {
     const { signal } = options;
     const attempts = options.maxRetries + 1;
-    let debugBody: string | undefined;
-    if (debug) debugBody = await request.clone().text();
+    // The body is read once; every attempt sends a fresh Request with it (a consumed POST body
+    // cannot be sent twice), so a retry always carries the whole body.
+    const body = await request.text();
+    const init = { method: request.method, headers: request.headers, body };
 
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw abortedError(signal, attempt - 1);
@@ -97,14 +99,13 @@ export function createTransport(config: TransportConfig) {
       const timer = setTimeout(() => controller.abort(TIMED_OUT), options.timeout);
       const started = Date.now();
       if (debug) {
-        debug({ type: 'request', attempt, method: request.method, url: request.url, headers: redactHeaders(request.headers), body: redact(debugBody!) });
+        debug({ type: 'request', attempt, method: request.method, url: request.url, headers: redactHeaders(request.headers), body: redact(body) });
       }
       let response: Response | undefined;
-      let body = '';
+      let text = '';
       let thrown: unknown;
       try {
-        response = await config.fetch(new Request(request.clone(), { signal: controller.signal }));
-        body = await response.text();
+        [response, text] = await exchange(config.fetch, new Request(request.url, { ...init, signal: controller.signal }), controller.signal);
       } catch (error) {
         thrown = error ?? new Error('fetch failed');
       } finally {
@@ -115,11 +116,11 @@ export function createTransport(config: TransportConfig) {
       let failure: Error;
       let retryHeaders: Headers | undefined;
       if (response && thrown === undefined) {
-        debug?.({ type: 'response', attempt, status: response.status, headers: redactHeaders(response.headers), body: redact(body), ms: Date.now() - started });
-        if (response.ok && isGroupResponse(body)) return new Response(body, { status: response.status, headers: response.headers });
+        debug?.({ type: 'response', attempt, status: response.status, headers: redactHeaders(response.headers), body: redact(text), ms: Date.now() - started });
+        if (response.ok && isGroupResponse(text)) return new Response(text, { status: response.status, headers: response.headers });
         const error = errorFromResponse({
           status: response.status,
-          serverMessage: serverMessage(body, redact),
+          serverMessage: serverMessage(text, redact),
           headers: response.headers,
           attempts: attempt,
           retryAfterMs: parseRetryAfter(response.headers),
@@ -153,6 +154,28 @@ export function createTransport(config: TransportConfig) {
       }
     }
   };
+}
+
+/**
+ * One request and its whole body, settled as soon as `signal` aborts even if the fetch
+ * implementation does not honour the signal: an attempt can never hang past its timeout.
+ */
+function exchange(
+  fetchImpl: (request: Request) => Promise<Response>,
+  request: Request,
+  signal: AbortSignal,
+): Promise<[Response, string]> {
+  const work = (async (): Promise<[Response, string]> => {
+    const response = await fetchImpl(request);
+    return [response, await response.text()];
+  })();
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  work.catch(() => {}); // settled after an abort, it has nobody left to tell
+  aborted.catch(() => {});
+  return Promise.race([work, aborted]);
 }
 
 function causeText(error: unknown): string {

@@ -20,6 +20,6 @@ export function createWireClient(options: WireClientOptions): WireClient {
   return createClient<paths>({
     baseUrl: options.baseUrl ?? DEFAULT_BASE_URL,
     ...(options.fetch ? { fetch: options.fetch } : {}),
-    headers: { accept: 'application/json', ...options.headers, 'x-api-key': options.apiKey },
+    headers: { accept: '*/*', ...options.headers, 'x-api-key': options.apiKey },
   });
 }

@@ -1,0 +1,232 @@
+/** The batching queue: batching rules, bounds, backpressure, 400 isolation, flush and close. */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  BadRequestError,
+  QueueError,
+  ServerError,
+  ThriveStack,
+  ValidationError,
+  type DeliveryFailure,
+} from '../src/index.js';
+import { startFaultServer, type FaultServer, type FaultServerOptions } from './support/fault-server.js';
+
+const KEY = 'queue-key';
+let server: FaultServer | undefined;
+const clients: ThriveStack[] = [];
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close({ timeout: 1_000 })));
+  await server?.stop();
+  server = undefined;
+});
+
+async function setup(serverOptions: Omit<FaultServerOptions, 'apiKey'> = {}, options: ConstructorParameters<typeof ThriveStack>[0] = {}) {
+  server = await startFaultServer({ apiKey: KEY, ...serverOptions });
+  const failures: DeliveryFailure[] = [];
+  const client = new ThriveStack({
+    apiKey: KEY,
+    baseUrl: server.url,
+    minRetryDelay: 2,
+    maxRetryDelay: 10,
+    maxRetryAfter: 20,
+    onError: (f) => failures.push(f),
+    ...options,
+  });
+  clients.push(client);
+  return { s: server, client, failures };
+}
+
+const call = (i: number, extra: Record<string, unknown> = {}) => ({ groupId: `acct-${i}`, userId: `user-${i}`, ...extra });
+
+describe('when batches are sent', () => {
+  it('sends a batch as soon as flushAt calls wait, without flush()', async () => {
+    const { s, client } = await setup({}, { flushAt: 5, flushInterval: 60_000 });
+    for (let i = 0; i < 4; i++) client.enqueue(call(i));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.log).toHaveLength(0);
+    client.enqueue(call(4));
+    await vi.waitFor(() => expect(s.accepted).toHaveLength(5));
+    expect(s.log).toHaveLength(1);
+  });
+
+  it('sends waiting calls once flushInterval has passed since the oldest', async () => {
+    const { s, client } = await setup({}, { flushAt: 100, flushInterval: 100 });
+    client.enqueue(call(1));
+    client.enqueue(call(2));
+    await vi.waitFor(() => expect(s.accepted).toHaveLength(2), { timeout: 3_000 });
+    expect(s.log).toHaveLength(1);
+  });
+
+  it('puts at most 1,000 calls in a request', async () => {
+    const { s, client } = await setup({}, { flushAt: 1_000, maxQueueSize: 5_000 });
+    for (let i = 0; i < 2_500; i++) client.enqueue(call(i));
+    await client.flush();
+    expect(s.log.map((r) => r.calls).sort((a, b) => b - a)).toEqual([1_000, 1_000, 500]);
+    expect(new Set(s.accepted.map((c) => c.group_id)).size).toBe(2_500);
+  });
+
+  it('splits by measured bytes: no request body exceeds 2,000,000 bytes', async () => {
+    const { s, client } = await setup({}, { flushAt: 1_000 });
+    const big = 'é'.repeat(150_000); // 300,000 bytes of UTF-8, 150,000 UTF-16 units
+    for (let i = 0; i < 20; i++) client.enqueue(call(i, { traits: { description: big } }));
+    await client.flush();
+    expect(s.accepted).toHaveLength(20);
+    for (const request of s.log) expect(request.bytes).toBeLessThanOrEqual(2_000_000);
+    expect(Math.max(...s.log.map((r) => r.calls))).toBe(6); // 6 × ~300 kB fit, 7 do not
+  });
+
+  it('keeps at most maxConcurrentRequests requests in flight', async () => {
+    const { s, client } = await setup({ plan: () => ({ type: 'slow', delayMs: 50 }) }, { flushAt: 10, maxConcurrentRequests: 3 });
+    for (let i = 0; i < 200; i++) client.enqueue(call(i));
+    await client.flush();
+    expect(s.accepted).toHaveLength(200);
+    expect(s.maxConcurrent()).toBe(3);
+  });
+});
+
+describe('bounds and backpressure', () => {
+  it('refuses calls past maxQueueSize, returning false and reporting each to onError', async () => {
+    const { s, client, failures } = await setup({ plan: () => ({ type: 'slow', delayMs: 100 }) }, { flushAt: 5, maxQueueSize: 10 });
+    const results = Array.from({ length: 13 }, (_, i) => client.enqueue(call(i)));
+    expect(results.filter((r) => r)).toHaveLength(10);
+    expect(results.slice(10)).toEqual([false, false, false]);
+    expect(failures.map((f) => f.kind)).toEqual(['dropped', 'dropped', 'dropped']);
+    expect(failures.map((f) => f.calls[0]!.group_id)).toEqual(['acct-10', 'acct-11', 'acct-12']);
+    expect(failures[0]!.error).toBeInstanceOf(QueueError);
+    expect(failures[0]!.error.message).toMatch(/enqueueAsync/);
+    const report = await client.close();
+    expect(report).toMatchObject({ delivered: 10, dropped: 3, failed: 0, pending: 0 });
+    expect(s.accepted).toHaveLength(10);
+  });
+
+  it('enqueueAsync waits for room: 1,000,000 calls from a tight loop, all delivered, never more than maxQueueSize held', async () => {
+    const total = 1_000_000;
+    const { s, client, failures } = await setup({ keepCalls: false }, { flushAt: 1_000, maxQueueSize: 5_000, maxConcurrentRequests: 4 });
+    let maxHeld = 0;
+    for (let i = 0; i < total; i++) {
+      await client.enqueueAsync({ groupId: `a${i}`, userId: 'u' });
+      if (client.queueSize > maxHeld) maxHeld = client.queueSize;
+    }
+    const report = await client.close();
+    expect(failures).toEqual([]);
+    expect(report).toMatchObject({ delivered: total, failed: 0, dropped: 0, pending: 0 });
+    expect(s.acceptedCount()).toBe(total);
+    expect(maxHeld).toBeLessThanOrEqual(5_000);
+  }, 180_000);
+});
+
+describe('400 isolation', () => {
+  it('halves a refused batch until exactly the bad calls are left, delivering every good one', async () => {
+    const isBad = (c: Record<string, unknown>) => c.group_id === 'acct-7' || c.group_id === 'acct-31';
+    const { s, client, failures } = await setup({ isBad }, { flushAt: 50 });
+    for (let i = 0; i < 50; i++) client.enqueue(call(i));
+    await client.flush();
+    const good = s.accepted.map((c) => c.group_id);
+    expect(good).toHaveLength(48);
+    expect(new Set(good).size).toBe(48);
+    expect(good).not.toContain('acct-7');
+    expect(failures.flatMap((f) => f.calls.map((c) => c.group_id)).sort()).toEqual(['acct-31', 'acct-7']);
+    for (const f of failures) {
+      expect(f.kind).toBe('failed');
+      expect(f.error).toBeInstanceOf(BadRequestError);
+    }
+    const report = await client.close();
+    expect(report).toMatchObject({ delivered: 48, failed: 2 });
+  });
+});
+
+describe('flush()', () => {
+  it('waits for requests already in flight', async () => {
+    const { s, client } = await setup({ plan: () => ({ type: 'slow', delayMs: 300 }) }, { flushAt: 5 });
+    for (let i = 0; i < 5; i++) client.enqueue(call(i)); // flushAt reached: the request leaves now
+    await vi.waitFor(() => expect(s.log).toHaveLength(1));
+    await client.flush();
+    expect(client.queueSize).toBe(0);
+    expect(s.accepted).toHaveLength(5);
+  });
+
+  it('resolves at once when nothing is queued, and never rejects when delivery fails', async () => {
+    const { client, failures } = await setup({ plan: () => ({ type: 'status', status: 500 }) }, { maxRetries: 1 });
+    await client.flush();
+    client.enqueue(call(1));
+    await expect(client.flush()).resolves.toBeUndefined();
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.error).toBeInstanceOf(ServerError);
+    expect(failures[0]!.calls).toEqual([{ group_id: 'acct-1', user_id: 'user-1' }]);
+  });
+
+  it('counts a 200 with an odd body as delivered', async () => {
+    const { client, failures } = await setup({ plan: () => ({ type: 'malformed' }) });
+    client.enqueue(call(1));
+    const report = await client.close();
+    expect(report.delivered).toBe(1);
+    expect(failures).toEqual([]);
+  });
+});
+
+describe('enqueue()', () => {
+  it('validates synchronously, and a bad call leaves the rest of the queue alone', async () => {
+    const { s, client } = await setup({}, { flushAt: 100 });
+    client.enqueue(call(1));
+    expect(() => client.enqueue({ groupId: 'x', userId: '', traits: { employees: 'many' } as never })).toThrow(ValidationError);
+    client.enqueue(call(2));
+    await client.flush();
+    expect(s.accepted.map((c) => c.group_id)).toEqual(['acct-1', 'acct-2']);
+  });
+
+  it('a throwing onError hook does not break delivery', async () => {
+    const { s, client } = await setup({ isBad: (c) => c.group_id === 'acct-1' }, { onError: () => { throw new Error('hook bug'); }, flushAt: 2 });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    client.enqueue(call(1));
+    client.enqueue(call(2));
+    await client.flush();
+    expect(s.accepted.map((c) => c.group_id)).toEqual(['acct-2']);
+    expect(warn).toHaveBeenCalled();
+    warn.mockRestore();
+  });
+
+  it('without onError, failures are written to console.warn, never silently lost', async () => {
+    server = await startFaultServer({ apiKey: KEY, plan: () => ({ type: 'status', status: 401 }) });
+    const client = new ThriveStack({ apiKey: KEY, baseUrl: server.url });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    client.enqueue(call(1));
+    await client.close();
+    expect(warn.mock.calls.flat().join(' ')).toMatch(/1 group call\(s\) failed: ThriveStack refused the API key/);
+    warn.mockRestore();
+  });
+});
+
+describe('close()', () => {
+  it('flushes, reports, and refuses enqueue afterwards', async () => {
+    const { s, client } = await setup({}, { flushAt: 100, flushInterval: 60_000 });
+    for (let i = 0; i < 3; i++) client.enqueue(call(i));
+    const report = await client.close();
+    expect(report).toEqual({ delivered: 3, failed: 0, dropped: 0, pending: 0, failures: [], pendingCalls: [], timedOut: false });
+    expect(s.accepted).toHaveLength(3);
+    expect(() => client.enqueue(call(9))).toThrow(QueueError);
+    await expect(client.enqueueAsync(call(9))).rejects.toBeInstanceOf(QueueError);
+    expect(await client.close()).toBe(report); // idempotent
+  });
+
+  it('against a server that hangs, resolves within its timeout and lists the calls still pending', async () => {
+    const { client } = await setup({ plan: () => ({ type: 'hang' }) }, { flushAt: 2, timeout: 60_000 });
+    for (let i = 0; i < 5; i++) client.enqueue(call(i));
+    const started = Date.now();
+    const report = await client.close({ timeout: 300 });
+    const elapsed = Date.now() - started;
+    expect(report.timedOut).toBe(true);
+    expect(report.pending).toBe(5);
+    expect(report.pendingCalls.map((c) => c.group_id).sort()).toEqual(['acct-0', 'acct-1', 'acct-2', 'acct-3', 'acct-4']);
+    expect(report.delivered).toBe(0);
+    expect(elapsed).toBeLessThan(5_000); // a hang would run into the test timeout instead
+  });
+
+  it('rejects producers still waiting for room, so they know their call was not queued', async () => {
+    const { client } = await setup({ plan: () => ({ type: 'hang' }) }, { flushAt: 1, maxQueueSize: 1, timeout: 60_000 });
+    await client.enqueueAsync(call(1));
+    const waiting = client.enqueueAsync(call(2)).then(() => 'queued', (error: unknown) => error);
+    const report = await client.close({ timeout: 100 });
+    expect(await waiting).toBeInstanceOf(QueueError);
+    expect(report.pending).toBe(1);
+  });
+});

@@ -1,0 +1,224 @@
+/** group() against the fault-injecting server: retries, timeouts, aborts and typed errors. */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  APIError,
+  AuthenticationError,
+  BadRequestError,
+  ConnectionError,
+  RateLimitError,
+  RequestAbortedError,
+  ServerError,
+  ThriveStack,
+  TimeoutError,
+  UnexpectedResponseError,
+  type DebugEvent,
+} from '../src/index.js';
+import { startFaultServer, type FaultAction, type FaultServer } from './support/fault-server.js';
+import { freePort } from '../scripts/prism.js';
+
+const KEY = 'fault-server-key';
+const call = { groupId: 'acct-1', userId: 'user-1', traits: { plan: 'pro' } };
+let server: FaultServer | undefined;
+
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+async function withPlan(actions: FaultAction[]): Promise<FaultServer> {
+  server = await startFaultServer({ apiKey: KEY, plan: ({ index }) => actions[index] ?? { type: 'ok' } });
+  return server;
+}
+
+function client(url: string, options: ConstructorParameters<typeof ThriveStack>[0] = {}) {
+  const events: DebugEvent[] = [];
+  const c = new ThriveStack({
+    apiKey: KEY,
+    baseUrl: url,
+    minRetryDelay: 5,
+    maxRetryDelay: 20,
+    maxRetryAfter: 2_000,
+    timeout: 2_000,
+    debug: (e) => events.push(e),
+    ...options,
+  });
+  return { c, events, retries: () => events.filter((e) => e.type === 'retry') as Extract<DebugEvent, { type: 'retry' }>[] };
+}
+
+describe('retries', () => {
+  it.each([429, 500, 502, 503, 408])('retries %i and then succeeds', async (status) => {
+    const s = await withPlan([{ type: 'status', status }]);
+    const { c } = client(s.url);
+    await expect(c.group(call)).resolves.toEqual({ success: true, eventId: 'evt_1' });
+    expect(s.log.map((r) => r.action)).toEqual(['status', 'ok']);
+    expect(s.accepted).toHaveLength(1);
+  });
+
+  it('waits as long as Retry-After (seconds) says', async () => {
+    const s = await withPlan([{ type: 'status', status: 429, headers: { 'Retry-After': '1' } }]);
+    const { c, retries } = client(s.url);
+    await c.group(call);
+    expect(retries().map((r) => r.delayMs)).toEqual([1_000]);
+  });
+
+  it('honours retry-after-ms and an HTTP-date Retry-After', async () => {
+    const date = new Date(Date.now() + 60_000).toUTCString();
+    const s = await withPlan([
+      { type: 'status', status: 503, headers: { 'retry-after-ms': '40' } },
+      { type: 'status', status: 429, headers: { 'Retry-After': date } },
+    ]);
+    const { c, retries } = client(s.url, { maxRetryAfter: 50 });
+    await c.group(call);
+    const delays = retries().map((r) => r.delayMs);
+    expect(delays[0]).toBe(40);
+    expect(delays[1]).toBe(50); // a minute asked for, capped at maxRetryAfter
+  });
+
+  it('backs off exponentially (with jitter) when no Retry-After is given', async () => {
+    const s = await withPlan([500, 500, 500].map((status) => ({ type: 'status', status }) as FaultAction));
+    const { c, retries } = client(s.url, { minRetryDelay: 20, maxRetryDelay: 1_000 });
+    await c.group(call);
+    const delays = retries().map((r) => r.delayMs);
+    expect(delays).toHaveLength(3);
+    [20, 40, 80].forEach((full, i) => {
+      expect(delays[i]).toBeGreaterThanOrEqual(full * 0.75);
+      expect(delays[i]).toBeLessThanOrEqual(full);
+    });
+  });
+
+  it('retries a connection reset mid-request, sending the whole body again', async () => {
+    const s = await withPlan([{ type: 'reset' }, { type: 'reset' }]);
+    const { c } = client(s.url);
+    await c.group([call, { ...call, groupId: 'acct-2' }]);
+    expect(s.log.map((r) => r.action)).toEqual(['reset', 'reset', 'ok']);
+    expect(s.accepted.map((x) => x.group_id)).toEqual(['acct-1', 'acct-2']);
+  });
+
+  it('throws the typed error of the last attempt, saying how many attempts were made', async () => {
+    const s = await withPlan([503, 503, 503].map((status) => ({ type: 'status', status }) as FaultAction));
+    const { c } = client(s.url, { maxRetries: 2 });
+    const error = await c.group(call).catch((e) => e);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error.status).toBe(503);
+    expect(error.attempts).toBe(3);
+    expect(error.message).toContain('after 3 attempts');
+    expect(s.log).toHaveLength(3);
+  });
+
+  it('gives RateLimitError with the parsed retryAfter when 429s outlast the retries', async () => {
+    const s = await withPlan([1, 2].map(() => ({ type: 'status', status: 429, headers: { 'Retry-After': '0' } }) as FaultAction));
+    const { c } = client(s.url, { maxRetries: 1 });
+    const error = await c.group(call).catch((e) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error.retryAfter).toBe(0);
+    expect(error.attempts).toBe(2);
+  });
+
+  it.each([
+    [400, BadRequestError],
+    [401, AuthenticationError],
+    [403, APIError],
+    [404, APIError],
+    [413, APIError],
+    [422, APIError],
+  ])('never retries %i', async (status, type) => {
+    const s = await withPlan([{ type: 'status', status }]);
+    const { c } = client(s.url);
+    const error = await c.group(call).catch((e) => e);
+    expect(error).toBeInstanceOf(type);
+    expect(error.status).toBe(status);
+    expect(error.attempts).toBe(1);
+    expect(s.log).toHaveLength(1);
+  });
+
+  it('a wrong API key gives AuthenticationError', async () => {
+    server = await startFaultServer({ apiKey: 'the-right-key' });
+    const { c } = client(server.url);
+    await expect(c.group(call)).rejects.toBeInstanceOf(AuthenticationError);
+  });
+});
+
+describe('timeouts and aborts', () => {
+  it('times out an attempt that never gets an answer, and retries it', async () => {
+    const s = await withPlan([{ type: 'hang' }]);
+    const { c } = client(s.url, { timeout: 200 });
+    await expect(c.group(call)).resolves.toMatchObject({ success: true });
+    expect(s.log.map((r) => r.action)).toEqual(['hang', 'ok']);
+  });
+
+  it('throws TimeoutError when every attempt times out', async () => {
+    const s = await withPlan([{ type: 'hang' }, { type: 'hang' }]);
+    const { c } = client(s.url, { timeout: 150, maxRetries: 1 });
+    const error = await c.group(call).catch((e) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error.attempts).toBe(2);
+    expect(error.message).toContain('within 150 ms (2 attempts)');
+  });
+
+  it('a per-call timeout overrides the client default', async () => {
+    const s = await withPlan([{ type: 'slow', delayMs: 400 }]);
+    const { c } = client(s.url, { timeout: 5_000 });
+    await expect(c.group(call, { timeout: 100, maxRetries: 0 })).rejects.toBeInstanceOf(TimeoutError);
+  });
+
+  it('a slow answer within the timeout is fine', async () => {
+    const s = await withPlan([{ type: 'slow', delayMs: 100 }]);
+    const { c } = client(s.url, { timeout: 2_000 });
+    await expect(c.group(call)).resolves.toEqual({ success: true, eventId: 'evt_0' });
+    expect(s.log).toHaveLength(1);
+  });
+
+  it("the caller's AbortSignal cancels a pending retry at once", async () => {
+    const s = await withPlan([{ type: 'status', status: 503, headers: { 'Retry-After': '3600' } }]);
+    const { c } = client(s.url, { maxRetryAfter: 3_600_000 });
+    const controller = new AbortController();
+    const pending = c.group(call, { signal: controller.signal });
+    while (s.log.length === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+    const error = await pending.catch((e) => e);
+    expect(error).toBeInstanceOf(RequestAbortedError);
+    expect(s.log).toHaveLength(1);
+  });
+
+  it("the caller's AbortSignal cancels a request in flight", async () => {
+    const s = await withPlan([{ type: 'hang' }]);
+    const { c } = client(s.url, { timeout: 60_000 });
+    const controller = new AbortController();
+    const pending = c.group(call, { signal: controller.signal });
+    while (s.log.length === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+    const error = await pending.catch((e) => e);
+    expect(error).toBeInstanceOf(RequestAbortedError);
+    expect(s.log).toHaveLength(1);
+  });
+
+  it('an already-aborted signal sends nothing', async () => {
+    const s = await withPlan([]);
+    const { c } = client(s.url);
+    await expect(c.group(call, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(RequestAbortedError);
+    expect(s.log).toHaveLength(0);
+  });
+
+  it('ConnectionError when nothing listens at baseUrl', async () => {
+    const port = await freePort();
+    const { c } = client(`http://127.0.0.1:${port}`, { maxRetries: 1 });
+    const error = await c.group(call).catch((e) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error).not.toBeInstanceOf(TimeoutError);
+    expect(error.attempts).toBe(2);
+    expect(error.message).toMatch(/Could not reach ThriveStack at http:\/\/127\.0\.0\.1:\d+ \(2 attempts\).*ECONNREFUSED/);
+  });
+});
+
+describe('odd answers', () => {
+  it('a 200 whose body is not the documented JSON is UnexpectedResponseError, not retried', async () => {
+    const s = await withPlan([{ type: 'malformed' }]);
+    const { c } = client(s.url);
+    const error = await c.group(call).catch((e) => e);
+    expect(error).toBeInstanceOf(UnexpectedResponseError);
+    expect(error.status).toBe(200);
+    expect(error.message).toMatch(/most likely accepted/);
+    expect(s.log).toHaveLength(1);
+  });
+});
