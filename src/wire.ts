@@ -7,7 +7,7 @@
 import type { FieldMap, GroupCall, WireGroupCall, WireGroupContext } from './types.js';
 import type { ValidationIssue } from './validation-issue.js';
 
-const CALL_FIELDS = {
+export const CALL_FIELDS = {
   groupId: 'group_id',
   userId: 'user_id',
   traits: 'traits',
@@ -15,7 +15,7 @@ const CALL_FIELDS = {
   timestamp: 'timestamp',
 } as const satisfies FieldMap<WireGroupCall>;
 
-const CONTEXT_FIELDS = {
+export const CONTEXT_FIELDS = {
   deviceId: 'device_id',
   sessionId: 'session_id',
   source: 'source',
@@ -27,6 +27,11 @@ const CALL_NAMES = invert(CALL_FIELDS);
 const CONTEXT_NAMES = invert(CONTEXT_FIELDS);
 
 const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
+
+/** `map[key]` for own keys only: `constructor` or `__proto__` never find Object.prototype's members. */
+function lookup(map: Readonly<Record<string, string>>, key: string): string | undefined {
+  return hasOwn(map, key) ? map[key] : undefined;
+}
 
 /** Sets a key as plain data: `__proto__` becomes an own property, never a prototype. */
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
@@ -40,7 +45,7 @@ function isPlainRecord(value: unknown): value is Record<string, unknown> {
 function mapContext(context: Record<string, unknown>, at: string, issues: ValidationIssue[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(context)) {
-    const wireName = (CONTEXT_FIELDS as Record<string, string>)[key];
+    const wireName = lookup(CONTEXT_FIELDS, key);
     if (wireName !== undefined && wireName !== key && hasOwn(context, wireName)) {
       issues.push({ path: `${at}.context`, message: `both "${key}" and "${wireName}" are given; keep one` });
     }
@@ -72,9 +77,10 @@ export function toWireCall(call: GroupCall, at: string, issues: ValidationIssue[
   for (const key of Object.keys(call)) {
     const value = (call as Record<string, unknown>)[key];
     if (value === undefined) continue;
-    const wireName = (CALL_FIELDS as Record<string, string>)[key];
+    const wireName = lookup(CALL_FIELDS, key);
     if (wireName === undefined) {
-      const hint = CALL_NAMES[key] ? `; use "${CALL_NAMES[key]}"` : '';
+      const camel = lookup(CALL_NAMES, key);
+      const hint = camel ? `; use "${camel}"` : '';
       issues.push({ path: `${at}.${key}`, message: `is not a field of a group call${hint}` });
       continue;
     }
@@ -95,7 +101,8 @@ export function callerPath(wirePath: readonly string[], root: string): string {
       parent = 'call';
       continue;
     }
-    const name = parent === 'call' ? CALL_NAMES[segment] ?? segment : parent === 'context' ? CONTEXT_NAMES[segment] ?? segment : segment;
+    const names = parent === 'call' ? CALL_NAMES : parent === 'context' ? CONTEXT_NAMES : undefined;
+    const name = (names && lookup(names, segment)) ?? segment;
     path += /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : /^\d+$/.test(name) ? `[${name}]` : `[${JSON.stringify(name)}]`;
     parent = parent === 'call' && segment === 'context' ? 'context' : 'other';
   }

@@ -1,0 +1,192 @@
+/** Everything refused before sending: every problem listed at once, in the caller's terms, nothing sent. */
+import { describe, expect, it } from 'vitest';
+import { ThriveStack, ValidationError, type GroupCall } from '../src/index.js';
+
+function recordingClient() {
+  const sent: string[] = [];
+  const client = new ThriveStack({
+    apiKey: 'k',
+    baseUrl: 'http://127.0.0.1:9',
+    fetch: async (request) => {
+      sent.push(await request.text());
+      return new Response('{"success":true,"eventId":"evt_1"}', { status: 200 });
+    },
+  });
+  return { client, sent };
+}
+
+async function refusal(input: GroupCall | GroupCall[]): Promise<ValidationError> {
+  const { client, sent } = recordingClient();
+  const error = await client.group(input).catch((e) => e);
+  expect(error).toBeInstanceOf(ValidationError);
+  expect(sent).toEqual([]);
+  return error;
+}
+
+const ok = { groupId: 'g', userId: 'u' };
+
+describe('schema rules (from the generated validator)', () => {
+  it('lists every problem at once, with paths in the caller\'s terms', async () => {
+    const error = await refusal([
+      ok,
+      { groupId: '', userId: 'u', context: { source: 'web' as never } },
+      { groupId: 'g', userId: 'u', traits: { employees: 'many' as never, created_at: 'last year' }, timestamp: 'yesterday' },
+      { groupId: 'g' } as GroupCall,
+    ]);
+    expect(error.issues).toEqual([
+      { path: 'calls[1].groupId', message: 'must not be empty' },
+      { path: 'calls[1].context.source', message: 'expected one of "product", "marketing", got "web"' },
+      { path: 'calls[2].traits.employees', message: 'expected a number, got "many"' },
+      { path: 'calls[2].traits.created_at', message: 'expected an ISO 8601 date or date-time such as "2023-06-01", got "last year"' },
+      { path: 'calls[2].timestamp', message: 'expected an ISO 8601 date-time such as "2024-01-15T10:30:00Z", got "yesterday"' },
+      { path: 'calls[3].userId', message: 'is required' },
+    ]);
+    expect(error.message).toContain('nothing was sent');
+    expect(error.message).toContain('calls[2].traits.employees: expected a number, got "many"');
+  });
+
+  it('names a single call `call`', async () => {
+    const error = await refusal({ groupId: 'g', userId: 42 as never, context: { deviceId: 7 as never } });
+    expect(error.issues).toEqual([
+      { path: 'call.userId', message: 'expected a string, got 42' },
+      { path: 'call.context.deviceId', message: 'expected a string, got 7' },
+    ]);
+  });
+
+  it('refuses an empty array', async () => {
+    const error = await refusal([]);
+    expect(error.issues).toEqual([{ path: 'calls', message: 'expected at least 1 group call, got 0' }]);
+  });
+
+  it('refuses more than 1,000 calls in one group() and points to the queue', async () => {
+    const error = await refusal(Array.from({ length: 1001 }, () => ok));
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0]!.path).toBe('calls');
+    expect(error.issues[0]!.message).toMatch(/holds 1001 calls, but one request holds at most 1000; use enqueue\(\)/);
+  });
+
+  it('names unknown fields, with a hint for snake_case ones', async () => {
+    const error = await refusal({ group_id: 'g', userId: 'u' } as never);
+    expect(error.issues).toContainEqual({ path: 'call.group_id', message: 'is not a field of a group call; use "groupId"' });
+  });
+
+  it('accepts what the reference allows: custom traits and context keys, dates and date-times', async () => {
+    const { client, sent } = recordingClient();
+    await client.group({
+      ...ok,
+      traits: { employees: 12.5, created_at: '2023-06-01', seats: 3, tags: ['a'], nested: { x: null } },
+      context: { source: 'marketing', page: '/pricing', group_id: 'g' },
+      timestamp: '2024-02-29t10:30:00+05:30',
+    });
+    expect(sent).toHaveLength(1);
+  });
+});
+
+describe('values JSON cannot carry faithfully', () => {
+  it('refuses each with its own message', async () => {
+    const circular: Record<string, unknown> = { name: 'loop' };
+    circular.self = circular;
+    const error = await refusal({
+      ...ok,
+      traits: {
+        big: 10n,
+        fn: () => 1,
+        sym: Symbol('s'),
+        nan: Number.NaN,
+        inf: Number.POSITIVE_INFINITY,
+        when: new Date('not a date'),
+        map: new Map([['a', 1]]),
+        list: [1, undefined],
+        circular,
+      } as never,
+    });
+    const byPath = Object.fromEntries(error.issues.map((i) => [i.path, i.message]));
+    expect(byPath).toEqual({
+      'call.traits.big': 'is a BigInt, which JSON cannot carry; convert it to a number or a string',
+      'call.traits.fn': 'is a function, which JSON would drop; send its result instead',
+      'call.traits.sym': 'is a symbol, which JSON would drop; send a string instead',
+      'call.traits.nan': 'is NaN, which JSON would send as null; send a finite number',
+      'call.traits.inf': 'is Infinity, which JSON would send as null; send a finite number',
+      'call.traits.when': 'is an invalid Date, which JSON would send as null',
+      'call.traits.map': 'is a Map, which JSON would send as {}; convert it to a plain object or array',
+      'call.traits.list[1]': 'is undefined inside an array, which JSON would send as null',
+      'call.traits.circular.self': 'refers back to an object that contains it (a circular structure), which JSON cannot carry',
+    });
+  });
+
+  it('a BigInt `employees` is reported once, as a BigInt', async () => {
+    const error = await refusal({ ...ok, traits: { employees: 10n as never } });
+    expect(error.issues).toEqual([{ path: 'call.traits.employees', message: 'is a BigInt, which JSON cannot carry; convert it to a number or a string' }]);
+  });
+
+  it('an invalid Date timestamp', async () => {
+    const error = await refusal({ ...ok, timestamp: new Date('nope') });
+    expect(error.issues).toEqual([{ path: 'call.timestamp', message: 'is an invalid Date; pass a valid Date or an ISO 8601 string' }]);
+  });
+
+  it('a valid Date timestamp is sent as ISO 8601', async () => {
+    const { client, sent } = recordingClient();
+    await client.group({ ...ok, timestamp: new Date(Date.UTC(2024, 0, 15, 10, 30)) });
+    expect(JSON.parse(sent[0]!)[0].timestamp).toBe('2024-01-15T10:30:00.000Z');
+  });
+
+  it('undefined fields are simply left out', async () => {
+    const { client, sent } = recordingClient();
+    await client.group({ ...ok, traits: { plan: undefined }, context: undefined, timestamp: undefined });
+    expect(JSON.parse(sent[0]!)).toEqual([{ group_id: 'g', user_id: 'u', traits: {} }]);
+  });
+});
+
+describe('limits and ambiguities', () => {
+  it('refuses a single call larger than the 2 MB request limit', async () => {
+    const error = await refusal({ ...ok, traits: { description: 'x'.repeat(2_000_000) } });
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0]!.path).toBe('call');
+    expect(error.issues[0]!.message).toMatch(/^is 2,000,0\d\d bytes of JSON, but one request holds at most 2,000,000 bytes/);
+  });
+
+  it('refuses calls that fit alone but not together, and points to the queue', async () => {
+    const half = { ...ok, traits: { description: 'x'.repeat(1_100_000) } };
+    const error = await refusal([half, half]);
+    expect(error.issues).toEqual([{ path: 'calls', message: expect.stringMatching(/bytes of JSON.*use enqueue\(\), which splits batches by size/) }]);
+  });
+
+  it('refuses two traits whose names differ only in case', async () => {
+    const error = await refusal({ ...ok, traits: { plan: 'pro', Plan: 'free', PLAN: 'x' } });
+    expect(error.issues).toEqual([
+      { path: 'call.traits', message: '"plan" and "Plan" name the same trait (trait names are case-insensitive); keep one' },
+      { path: 'call.traits', message: '"plan" and "PLAN" name the same trait (trait names are case-insensitive); keep one' },
+    ]);
+  });
+
+  it('refuses a context key given in both casings', async () => {
+    const error = await refusal({ ...ok, context: { deviceId: 'a', device_id: 'b' } });
+    expect(error.issues).toEqual([{ path: 'call.context', message: 'both "deviceId" and "device_id" are given; keep one' }]);
+  });
+
+  it('enqueue() refuses synchronously with the same messages', () => {
+    const { client } = recordingClient();
+    expect(() => client.enqueue({ ...ok, traits: { employees: 'many' as never } })).toThrow(
+      /call\.traits\.employees: expected a number, got "many"/,
+    );
+    expect(client.queueSize).toBe(0);
+  });
+});
+
+describe('keys that name prototype properties are plain data', () => {
+  it('carries __proto__, constructor and prototype in traits and context without touching any prototype', async () => {
+    const { client, sent } = recordingClient();
+    const traits = JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}, "prototype": "p"}');
+    const context = JSON.parse('{"__proto__": {"polluted": true}, "constructor": "c", "deviceId": "d"}');
+    await client.group({ ...ok, traits, context });
+    const body = JSON.parse(sent[0]!)[0];
+    expect(Object.keys(body.traits)).toEqual(['__proto__', 'constructor', 'prototype']);
+    expect(Object.keys(body.context)).toEqual(['__proto__', 'constructor', 'device_id']);
+    expect(sent[0]).toContain('"__proto__":{"polluted":true}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // and a call whose context has such keys is validated and named like any other
+    const error = await client.group({ ...ok, context: JSON.parse('{"constructor": 5, "source": "web"}') }).catch((e) => e);
+    expect(error.issues).toEqual([{ path: 'call.context.source', message: 'expected one of "product", "marketing", got "web"' }]);
+    expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
+  });
+});
