@@ -1,0 +1,211 @@
+/**
+ * Packaging test (`npm run test:pack`, run by .ci/run): what users get from `npm install`, used the
+ * ways users use it.
+ *
+ *  1. builds (`npm run build`) and packs (`npm pack`) into a temporary directory, and checks that the
+ *     tarball holds only dist/, README, LICENSE, package.json and the OpenAPI document;
+ *  2. installs the tarball into a fresh temporary project (`npm install <tgz>`, from the registry for
+ *     its dependencies);
+ *  3. `import`s it from an .mjs file and `require`s it from a .cjs file, and sends a group call through
+ *     each (with a stub `fetch`), checking that a bad call throws the package's `ValidationError`;
+ *  4. type-checks a TypeScript consumer (.mts and .cts, `moduleResolution: nodenext`, no skipLibCheck)
+ *     against it with the repo's TypeScript, including a `@ts-expect-error` that fails if the types
+ *     degrade to `any`;
+ *  5. runs the `thrivestack` bin's `--help` when the package has a bin (it must when src/cli exists).
+ *
+ * Everything happens in a temporary directory, removed at the end. Exits non-zero on any failure.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  bin?: Record<string, string>;
+};
+const NAME = manifest.name;
+
+function step(text: string): void {
+  console.log(`\n--- ${text}`);
+}
+
+/** Runs a command; throws with its output when it fails. Returns stdout. */
+function run(command: string, args: string[], options: SpawnSyncOptions = {}): string {
+  const result = spawnSync(command, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 300_000,
+    ...options,
+    env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false', ...options.env },
+  });
+  const out = String(result.stdout ?? '');
+  const err = String(result.stderr ?? '');
+  if (result.error || result.status !== 0) {
+    throw new Error(
+      `\`${command} ${args.join(' ')}\` failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`})\n` +
+        `--- stdout\n${out}\n--- stderr\n${err}`,
+    );
+  }
+  return out;
+}
+
+const ALLOWED = [/^package\.json$/, /^README(\.md)?$/i, /^LICENSE$/, /^openapi\/openapi\.yaml$/, /^dist\//];
+const REQUIRED = ['package.json', 'LICENSE', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts'];
+
+const ESM_CONSUMER = `
+import { ThriveStack, ValidationError, MAX_CALLS_PER_REQUEST } from '${NAME}';
+
+const sent = [];
+const client = new ThriveStack({
+  apiKey: 'pack-test-key',
+  fetch: async (request) => {
+    sent.push(await request.json());
+    return new Response(JSON.stringify({ success: true, eventId: 'evt_esm' }), { headers: { 'content-type': 'application/json' } });
+  },
+});
+const result = await client.group({ groupId: 'acme', userId: 'u1', traits: { plan: 'enterprise' } });
+const bad = await client.group({ groupId: 'acme', userId: 'u1', traits: { employees: 'many' } }).catch((error) => error);
+console.log(JSON.stringify({ eventId: result.eventId, sent, validation: bad instanceof ValidationError, message: bad.message, max: MAX_CALLS_PER_REQUEST }));
+`;
+
+const CJS_CONSUMER = `
+const { ThriveStack, ValidationError, MAX_CALLS_PER_REQUEST } = require('${NAME}');
+
+const sent = [];
+const client = new ThriveStack({
+  apiKey: 'pack-test-key',
+  fetch: async (request) => {
+    sent.push(await request.json());
+    return new Response(JSON.stringify({ success: true, eventId: 'evt_cjs' }), { headers: { 'content-type': 'application/json' } });
+  },
+});
+(async () => {
+  const result = await client.group({ groupId: 'acme', userId: 'u1', traits: { plan: 'enterprise' } });
+  const bad = await client.group({ groupId: 'acme', userId: 'u1', traits: { employees: 'many' } }).catch((error) => error);
+  console.log(JSON.stringify({ eventId: result.eventId, sent, validation: bad instanceof ValidationError, message: bad.message, max: MAX_CALLS_PER_REQUEST }));
+})();
+`;
+
+const TS_CONSUMER = `
+import { ThriveStack, ValidationError, type GroupCall, type GroupResponse, type ClientOptions } from '${NAME}';
+
+const options: ClientOptions = { apiKey: 'k', timeout: 5_000, maxRetries: 2 };
+const client = new ThriveStack(options);
+const call: GroupCall = { groupId: 'acme', userId: 'u1', traits: { account_name: 'Acme', employees: 250 } };
+export async function send(): Promise<string> {
+  const response: GroupResponse = await client.group(call);
+  return response.eventId;
+}
+export function isValidationError(error: unknown): boolean {
+  return error instanceof ValidationError && error.issues.length > 0;
+}
+// The types are real, not \`any\`: a call without userId does not compile.
+// @ts-expect-error userId is required
+export const missingUser: GroupCall = { groupId: 'acme' };
+`;
+
+interface Consumed {
+  eventId: string;
+  sent: unknown[];
+  validation: boolean;
+  message: string;
+  max: number;
+}
+
+function checkConsumer(output: string, expectedEventId: string): void {
+  const result = JSON.parse(output.trim().split('\n').at(-1)!) as Consumed;
+  assert.equal(result.eventId, expectedEventId);
+  assert.deepEqual(result.sent, [[{ group_id: 'acme', user_id: 'u1', traits: { plan: 'enterprise' } }]], 'the camelCase call went out in wire form, once');
+  assert.equal(result.validation, true, 'a bad call throws the ValidationError class the package exports');
+  assert.match(result.message, /traits\.employees/);
+  assert.equal(result.max, 1000);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'thrivestack-pack-'));
+try {
+  step('build (npm run build)');
+  run(NPM, ['run', '-s', 'build'], { cwd: ROOT });
+  const cliSource = existsSync(join(ROOT, 'src/cli/index.ts'));
+  const hasBin = Boolean(manifest.bin?.thrivestack);
+  assert.equal(hasBin, cliSource, cliSource ? 'src/cli/index.ts exists: package.json needs "bin": {"thrivestack": ...}' : 'package.json has a "thrivestack" bin but there is no src/cli/index.ts');
+
+  step('npm pack');
+  const packed = JSON.parse(run(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT })) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
+  const tarball = join(work, packed[0]!.filename);
+  const files = packed[0]!.files.map((file) => file.path).sort();
+  console.log(files.map((file) => `  ${file}`).join('\n'));
+  const stray = files.filter((file) => !ALLOWED.some((pattern) => pattern.test(file)));
+  assert.deepEqual(stray, [], 'the tarball holds only dist/, README, LICENSE, package.json and openapi/openapi.yaml');
+  for (const file of [...REQUIRED, ...(hasBin ? [manifest.bin!.thrivestack!.replace(/^\.\//, '')] : [])]) {
+    assert.ok(files.includes(file), `the tarball holds ${file}`);
+  }
+  for (const file of ['dist/index.js', 'dist/index.cjs']) {
+    const code = readFileSync(join(ROOT, file), 'utf8');
+    assert.doesNotMatch(code, /(from\s*|require\(\s*|import\(\s*)["']node:/, `${file} (the universal entry) imports nothing from node:`);
+  }
+
+  step('install the tarball into a fresh project');
+  const project = join(work, 'consumer');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'pack-consumer', version: '0.0.0', private: true }, null, 2));
+  run(NPM, ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: project });
+
+  step('import (ESM)');
+  writeFileSync(join(project, 'consumer.mjs'), ESM_CONSUMER);
+  checkConsumer(run(process.execPath, ['consumer.mjs'], { cwd: project }), 'evt_esm');
+
+  step('require (CJS)');
+  writeFileSync(join(project, 'consumer.cjs'), CJS_CONSUMER);
+  checkConsumer(run(process.execPath, ['consumer.cjs'], { cwd: project }), 'evt_cjs');
+
+  step('type-check a TypeScript consumer (ESM .mts and CJS .cts, nodenext)');
+  writeFileSync(join(project, 'consumer.mts'), TS_CONSUMER);
+  writeFileSync(join(project, 'consumer.cts'), TS_CONSUMER);
+  writeFileSync(
+    join(project, 'tsconfig.json'),
+    JSON.stringify(
+      {
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          lib: ['ES2022', 'DOM'],
+          types: [],
+          strict: true,
+          skipLibCheck: false,
+          noEmit: true,
+        },
+        files: ['consumer.mts', 'consumer.cts'],
+      },
+      null,
+      2,
+    ),
+  );
+  run(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: project });
+
+  if (hasBin) {
+    step('thrivestack --help');
+    const help = run(join(project, 'node_modules/.bin/thrivestack'), ['--help'], { cwd: project, timeout: 30_000 });
+    console.log(help.trim().split('\n').map((line) => `  ${line}`).join('\n'));
+    assert.match(help, /thrivestack/i, '--help names the command');
+  } else {
+    step('no bin yet (src/cli/index.ts does not exist): skipping `thrivestack --help`');
+  }
+
+  console.log('\npackaging test passed');
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
