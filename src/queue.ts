@@ -88,10 +88,12 @@ export class BatchQueue {
   constructor(send: SendBatch, options: QueueOptions) {
     this.#send = send;
     this.#onError = options.onError;
-    this.#flushAt = Math.min(positiveInteger('flushAt', options.flushAt, QUEUE_DEFAULTS.flushAt), MAX_CALLS_PER_REQUEST);
     this.#flushInterval = options.flushInterval ?? QUEUE_DEFAULTS.flushInterval;
     if (!(this.#flushInterval >= 0)) throw new QueueError(`\`flushInterval\` must be a non-negative number of ms.`);
     this.#maxQueueSize = positiveInteger('maxQueueSize', options.maxQueueSize, QUEUE_DEFAULTS.maxQueueSize);
+    // A batch can never wait for more calls than one request or the queue itself can hold.
+    const flushAt = positiveInteger('flushAt', options.flushAt, QUEUE_DEFAULTS.flushAt);
+    this.#flushAt = Math.min(flushAt, MAX_CALLS_PER_REQUEST, this.#maxQueueSize);
     this.#maxConcurrent = positiveInteger('maxConcurrentRequests', options.maxConcurrentRequests, QUEUE_DEFAULTS.maxConcurrentRequests);
   }
 

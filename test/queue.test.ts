@@ -230,3 +230,20 @@ describe('close()', () => {
     expect(report.pending).toBe(1);
   });
 });
+
+describe('queue options', () => {
+  it('a flushAt above maxQueueSize still sends once the queue is full', async () => {
+    const { s, client } = await setup({}, { flushAt: 500, maxQueueSize: 3, flushInterval: 60_000 });
+    for (let i = 0; i < 3; i++) client.enqueue(call(i));
+    await vi.waitFor(() => expect(s.accepted).toHaveLength(3));
+  });
+
+  it.each([
+    [{ flushAt: 0 }, /flushAt/],
+    [{ maxQueueSize: -1 }, /maxQueueSize/],
+    [{ maxConcurrentRequests: 1.5 }, /maxConcurrentRequests/],
+    [{ flushInterval: Number.NaN }, /flushInterval/],
+  ])('refuses %o', (options, message) => {
+    expect(() => new ThriveStack({ apiKey: 'k', ...options })).toThrow(message);
+  });
+});
