@@ -169,12 +169,16 @@ function exchange(
     const response = await fetchImpl(request);
     return [response, await response.text()];
   })();
+  let onAbort = (): void => {};
   const aborted = new Promise<never>((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
   });
-  work.catch(() => {}); // settled after an abort, it has nobody left to tell
   aborted.catch(() => {});
+  // The listener must go once the exchange settles: fetch keeps the signal alive as long as the
+  // request, and the listener would keep the request (and its body) alive in turn.
+  work.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => {}); // after an abort, nobody is left to tell
   return Promise.race([work, aborted]);
 }
 

@@ -23,22 +23,24 @@ export const CONTEXT_FIELDS = {
 
 const invert = (map: Record<string, string>): Record<string, string> =>
   Object.fromEntries(Object.entries(map).map(([camel, wire]) => [wire, camel]));
-const CALL_NAMES = invert(CALL_FIELDS);
-const CONTEXT_NAMES = invert(CONTEXT_FIELDS);
+/** `group_id` → `groupId`. */
+export const CALL_NAMES = invert(CALL_FIELDS);
+/** `device_id` → `deviceId`. */
+export const CONTEXT_NAMES = invert(CONTEXT_FIELDS);
 
-const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
+export const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
 
 /** `map[key]` for own keys only: `constructor` or `__proto__` never find Object.prototype's members. */
-function lookup(map: Readonly<Record<string, string>>, key: string): string | undefined {
+export function lookup(map: Readonly<Record<string, string>>, key: string): string | undefined {
   return hasOwn(map, key) ? map[key] : undefined;
 }
 
 /** Sets a key as plain data: `__proto__` becomes an own property, never a prototype. */
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
+export function isPlainRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

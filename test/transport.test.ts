@@ -1,5 +1,5 @@
 /** group() against the fault-injecting server: retries, timeouts, aborts and typed errors. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   APIError,
   AuthenticationError,
@@ -220,5 +220,34 @@ describe('odd answers', () => {
     expect(error.status).toBe(200);
     expect(error.message).toMatch(/most likely accepted/);
     expect(s.log).toHaveLength(1);
+  });
+});
+
+describe('resources', () => {
+  it('removes every abort listener it adds once a call settles (a leak would keep each request body alive)', async () => {
+    const live = new Set<unknown>();
+    const add = vi.spyOn(AbortSignal.prototype, 'addEventListener');
+    const remove = vi.spyOn(AbortSignal.prototype, 'removeEventListener');
+    add.mockImplementation(function (this: AbortSignal, type, listener, options) {
+      // only the client's own listeners: undici adds (and manages) some of its own
+      const caller = (new Error().stack ?? '').split('\n').slice(1).find((frame) => !/transport\.test\.ts|node_modules/.test(frame));
+      if (type === 'abort' && /src[\\/]transport\.ts/.test(caller ?? '')) live.add(listener);
+      return EventTarget.prototype.addEventListener.call(this, type, listener, options);
+    });
+    remove.mockImplementation(function (this: AbortSignal, type, listener, options) {
+      if (type === 'abort') live.delete(listener);
+      return EventTarget.prototype.removeEventListener.call(this, type, listener, options);
+    });
+    try {
+      const s = await withPlan([{ type: 'status', status: 503 }, { type: 'ok' }, { type: 'ok' }]);
+      const { c } = client(s.url);
+      const caller = new AbortController();
+      for (let i = 0; i < 2; i++) await c.group(call, { signal: caller.signal });
+      expect(add).toHaveBeenCalled();
+      expect([...live]).toEqual([]);
+    } finally {
+      add.mockRestore();
+      remove.mockRestore();
+    }
   });
 });

@@ -1,0 +1,157 @@
+/**
+ * CSV input, parsed by csv-parse's streaming parser. The header row names the columns: `group_id`,
+ * `user_id`, `timestamp`, `context.<key>` (e.g. `context.device_id`), and every other column is a
+ * trait (`traits.<name>` also works). Empty cells are omitted; reserved traits are typed as the
+ * document types them (`employees` → number); other cells stay text.
+ */
+import { parse, type CsvError, type InfoRecord, type Options } from 'csv-parse';
+import type { Readable } from 'node:stream';
+import { UsageError } from './args.js';
+import type { InputRow } from './input.js';
+import { typedTrait } from './reserved-traits.js';
+
+type Column =
+  | { kind: 'field'; name: 'group_id' | 'user_id' | 'timestamp' }
+  | { kind: 'context'; key: string }
+  | { kind: 'trait'; name: string };
+
+const FIELDS = new Set(['group_id', 'user_id', 'timestamp']);
+
+/** The header row → what each column holds. Throws `UsageError` for a header that cannot work. */
+export function columnsOf(header: readonly string[]): Column[] {
+  const seen = new Map<string, number>();
+  const columns = header.map((raw, i): Column => {
+    const name = raw.trim();
+    const where = `CSV header, column ${i + 1}`;
+    let column: Column;
+    if (name === '') throw new UsageError(`${where} has no name`);
+    if (FIELDS.has(name)) column = { kind: 'field', name: name as 'group_id' };
+    else if (name.startsWith('context.')) column = { kind: 'context', key: name.slice('context.'.length) };
+    else if (name.startsWith('traits.')) column = { kind: 'trait', name: name.slice('traits.'.length) };
+    else column = { kind: 'trait', name };
+    if ((column.kind === 'context' && column.key === '') || (column.kind === 'trait' && column.name === '')) {
+      throw new UsageError(`${where} (${JSON.stringify(name)}) names no ${column.kind === 'context' ? 'context key' : 'trait'}`);
+    }
+    // trait names are case-insensitive at ThriveStack: `Plan` and `plan` are one trait
+    const key =
+      column.kind === 'field' ? column.name : column.kind === 'context' ? `context.${column.key}` : `traits.${column.name.toLowerCase()}`;
+    const before = seen.get(key);
+    if (before !== undefined) {
+      throw new UsageError(`CSV header, columns ${before + 1} and ${i + 1} both give ${key.replace(/^traits\./, 'trait ')}; keep one`);
+    }
+    seen.set(key, i);
+    return column;
+  });
+  for (const required of ['group_id', 'user_id']) {
+    if (!seen.has(required)) throw new UsageError(`the CSV header has no ${required} column`);
+  }
+  return columns;
+}
+
+/** One row's cells → a wire-format call. Empty cells are left out. */
+export function wireFromCells(columns: readonly Column[], cells: readonly string[]): Record<string, unknown> {
+  const call: Record<string, unknown> = {};
+  let context: Record<string, unknown> | undefined;
+  let traits: Record<string, unknown> | undefined;
+  const set = (target: Record<string, unknown>, key: string, value: unknown): void => {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  };
+  for (let i = 0; i < columns.length; i++) {
+    const cell = cells[i];
+    if (cell === undefined || cell === '') continue;
+    const column = columns[i]!;
+    if (column.kind === 'field') set(call, column.name, cell);
+    else if (column.kind === 'context') set((context ??= {}), column.key, cell);
+    else set((traits ??= {}), column.name, typedTrait(column.name, cell));
+  }
+  if (traits) call.traits = traits;
+  if (context) call.context = context;
+  return call;
+}
+
+/**
+ * Line breaks inside a record's cells: as an editor counts them (`\r\n`, `\n` or `\r`, each one
+ * break), and as csv-parse's `info.lines` counts them (every `\r` and every `\n`).
+ */
+function breaksIn(cells: readonly string[]): { editor: number; parser: number } {
+  let editor = 0;
+  let parser = 0;
+  for (const cell of cells) {
+    for (let i = 0; i < cell.length; i++) {
+      const c = cell.charCodeAt(i);
+      if (c === 10) {
+        parser++;
+        if (i === 0 || cell.charCodeAt(i - 1) !== 13) editor++;
+      } else if (c === 13) {
+        parser++;
+        editor++;
+      }
+    }
+  }
+  return { editor, parser };
+}
+
+export interface CsvReadOptions {
+  /** Receives the header cells once they are read. */
+  onHeader?: (cells: string[]) => void;
+  /** Ends the rows early (without an error), even while waiting for input. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Yields every data row (blank lines skipped). A row with the wrong number of cells, or broken
+ * quoting, is yielded with an `error` (csv-parse skips it and goes on with the next record).
+ */
+export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): AsyncGenerator<InputRow> {
+  /** Lines csv-parse counted that an editor does not (a `\r\n` inside a quoted cell counts as two). */
+  let overcount = 0;
+  const skipped: InputRow[] = [];
+  const options: Options<{ cells: string[]; line: number }, string[]> = {
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    // runs as each record is parsed, in file order, with csv-parse's line count at the record's end
+    on_record: (cells: string[], context: InfoRecord) => {
+      const breaks = breaksIn(cells);
+      overcount += breaks.parser - breaks.editor;
+      return { cells, line: context.lines - overcount - breaks.editor };
+    },
+  };
+  const parser = parse(options as unknown as Options); // the typings assume on_record returns cells
+  parser.on('skip', (error: CsvError) => {
+    const line = (Number((error as { lines?: unknown }).lines) || 0) - overcount;
+    skipped.push({ line, error: `unreadable CSV (${error.message})`, original: [] });
+  });
+  stream.on('error', (error) => parser.destroy(error));
+  stream.pipe(parser);
+  const stop = (): void => {
+    stream.unpipe(parser);
+    parser.destroy();
+    stream.destroy();
+  };
+  hooks.signal?.addEventListener('abort', stop, { once: true });
+  let columns: Column[] | undefined;
+  try {
+    for await (const { cells: record, line } of parser as AsyncIterable<{ cells: string[]; line: number }>) {
+      while (skipped.length > 0 && skipped[0]!.line < line) yield skipped.shift()!;
+      if (columns === undefined) {
+        columns = columnsOf(record);
+        hooks.onHeader?.(record);
+        continue;
+      }
+      if (record.length !== columns.length) {
+        yield { line, error: `has ${record.length} cells, but the header has ${columns.length}`, original: record };
+        continue;
+      }
+      yield { line, wire: wireFromCells(columns, record), original: record };
+    }
+    while (skipped.length > 0) yield skipped.shift()!;
+    if (columns === undefined) throw new UsageError('the CSV input is empty: it needs a header row (group_id,user_id,...)');
+  } catch (error) {
+    if (!hooks.signal?.aborted) throw error;
+  } finally {
+    hooks.signal?.removeEventListener('abort', stop);
+    stop();
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The --rejects file: every row that was not delivered, as it was in the input, with its line number
+ * and the reason. CSV input gives a CSV file (columns `line`, `reason`, then the input's columns);
+ * NDJSON input gives NDJSON lines `{"line": 12, "reason": "...", "row": "<the original line>"}`.
+ */
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { UsageError } from './args.js';
+import type { InputFormat } from './input.js';
+
+/** One CSV field, quoted when it must be (RFC 4180). */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) || /^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+export class RejectsWriter {
+  readonly path: string;
+  readonly #format: InputFormat;
+  readonly #out: WriteStream;
+  #header: string[] | undefined;
+  #wroteHeader = false;
+  #error: Error | undefined;
+
+  private constructor(path: string, format: InputFormat, out: WriteStream) {
+    this.path = path;
+    this.#format = format;
+    this.#out = out;
+    out.on('error', (error) => (this.#error = error));
+  }
+
+  /** Opens (truncates) the file now, so that an unwritable path is a usage error before anything is sent. */
+  static open(path: string, format: InputFormat): RejectsWriter {
+    let fd: number;
+    try {
+      fd = openSync(path, 'w');
+    } catch (error) {
+      throw new UsageError(`cannot write --rejects ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    return new RejectsWriter(path, format, createWriteStream('', { fd }));
+  }
+
+  /** The input's CSV header, written after `line,reason`. */
+  setHeader(cells: string[]): void {
+    this.#header = cells;
+  }
+
+  /** Writes one row; resolves once the stream can take more (backpressure). */
+  async write(line: number, reason: string, original: string | string[]): Promise<void> {
+    if (this.#error) throw this.#error;
+    let text: string;
+    if (this.#format === 'csv') {
+      if (!this.#wroteHeader) {
+        this.#wroteHeader = true;
+        this.#out.write(`${['line', 'reason', ...(this.#header ?? [])].map(csvField).join(',')}\n`);
+      }
+      const cells = Array.isArray(original) ? original : [original];
+      text = `${[String(line), reason, ...cells].map(csvField).join(',')}\n`;
+    } else {
+      text = `${JSON.stringify({ line, reason, row: Array.isArray(original) ? original.join(',') : original })}\n`;
+    }
+    if (!this.#out.write(text)) await once(this.#out, 'drain');
+  }
+
+  async close(): Promise<void> {
+    if (this.#out.closed) return;
+    this.#out.end();
+    await once(this.#out, 'close');
+    if (this.#error) throw this.#error;
+  }
+}
