@@ -11,4 +11,3 @@ export interface Validator {
   errors?: ValidationIssue[] | null;
 }
 export declare const validateGroupRequest: Validator;
-export declare const validateGroupCall: Validator;

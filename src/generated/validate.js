@@ -22,7 +22,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.group_id === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "group_id"},message:"must have required property '"+"group_id"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "group_id"}};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -32,7 +32,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.user_id === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "user_id"},message:"must have required property '"+"user_id"+"'"};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "user_id"}};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -45,7 +45,7 @@ if(data.group_id !== undefined){
 let data0 = data.group_id;
 if(typeof data0 === "string"){
 if(data0.length < 1){
-const err2 = {instancePath:instancePath+"/group_id",schemaPath:"#/properties/group_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err2 = {instancePath:instancePath+"/group_id",schemaPath:"#/properties/group_id/minLength",keyword:"minLength",params:{limit: 1}};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -56,7 +56,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/group_id",schemaPath:"#/properties/group_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err3 = {instancePath:instancePath+"/group_id",schemaPath:"#/properties/group_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -70,7 +70,7 @@ if(data.user_id !== undefined){
 let data1 = data.user_id;
 if(typeof data1 === "string"){
 if(data1.length < 1){
-const err4 = {instancePath:instancePath+"/user_id",schemaPath:"#/properties/user_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err4 = {instancePath:instancePath+"/user_id",schemaPath:"#/properties/user_id/minLength",keyword:"minLength",params:{limit: 1}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -81,7 +81,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/user_id",schemaPath:"#/properties/user_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err5 = {instancePath:instancePath+"/user_id",schemaPath:"#/properties/user_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -96,7 +96,7 @@ let data2 = data.traits;
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 if(data2.account_name !== undefined){
 if(typeof data2.account_name !== "string"){
-const err6 = {instancePath:instancePath+"/traits/account_name",schemaPath:"#/components/schemas/GroupTraits/properties/account_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err6 = {instancePath:instancePath+"/traits/account_name",schemaPath:"#/components/schemas/GroupTraits/properties/account_name/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -108,7 +108,7 @@ errors++;
 }
 if(data2.account_domain !== undefined){
 if(typeof data2.account_domain !== "string"){
-const err7 = {instancePath:instancePath+"/traits/account_domain",schemaPath:"#/components/schemas/GroupTraits/properties/account_domain/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err7 = {instancePath:instancePath+"/traits/account_domain",schemaPath:"#/components/schemas/GroupTraits/properties/account_domain/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -120,7 +120,7 @@ errors++;
 }
 if(data2.group_type !== undefined){
 if(typeof data2.group_type !== "string"){
-const err8 = {instancePath:instancePath+"/traits/group_type",schemaPath:"#/components/schemas/GroupTraits/properties/group_type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err8 = {instancePath:instancePath+"/traits/group_type",schemaPath:"#/components/schemas/GroupTraits/properties/group_type/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -132,7 +132,7 @@ errors++;
 }
 if(data2.industry !== undefined){
 if(typeof data2.industry !== "string"){
-const err9 = {instancePath:instancePath+"/traits/industry",schemaPath:"#/components/schemas/GroupTraits/properties/industry/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err9 = {instancePath:instancePath+"/traits/industry",schemaPath:"#/components/schemas/GroupTraits/properties/industry/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -144,7 +144,7 @@ errors++;
 }
 if(data2.employees !== undefined){
 if(!(typeof data2.employees == "number")){
-const err10 = {instancePath:instancePath+"/traits/employees",schemaPath:"#/components/schemas/GroupTraits/properties/employees/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err10 = {instancePath:instancePath+"/traits/employees",schemaPath:"#/components/schemas/GroupTraits/properties/employees/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -156,7 +156,7 @@ errors++;
 }
 if(data2.plan !== undefined){
 if(typeof data2.plan !== "string"){
-const err11 = {instancePath:instancePath+"/traits/plan",schemaPath:"#/components/schemas/GroupTraits/properties/plan/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err11 = {instancePath:instancePath+"/traits/plan",schemaPath:"#/components/schemas/GroupTraits/properties/plan/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -168,7 +168,7 @@ errors++;
 }
 if(data2.website !== undefined){
 if(typeof data2.website !== "string"){
-const err12 = {instancePath:instancePath+"/traits/website",schemaPath:"#/components/schemas/GroupTraits/properties/website/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err12 = {instancePath:instancePath+"/traits/website",schemaPath:"#/components/schemas/GroupTraits/properties/website/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -180,7 +180,7 @@ errors++;
 }
 if(data2.phone !== undefined){
 if(typeof data2.phone !== "string"){
-const err13 = {instancePath:instancePath+"/traits/phone",schemaPath:"#/components/schemas/GroupTraits/properties/phone/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err13 = {instancePath:instancePath+"/traits/phone",schemaPath:"#/components/schemas/GroupTraits/properties/phone/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -197,7 +197,7 @@ let valid3 = false;
 const _errs27 = errors;
 if(typeof data11 === "string"){
 if(!(formats0(data11))){
-const err14 = {instancePath:instancePath+"/traits/created_at",schemaPath:"#/components/schemas/GroupTraits/properties/created_at/anyOf/0/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+const err14 = {instancePath:instancePath+"/traits/created_at",schemaPath:"#/components/schemas/GroupTraits/properties/created_at/anyOf/0/format",keyword:"format",params:{format: "date-time"}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -208,7 +208,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/traits/created_at",schemaPath:"#/components/schemas/GroupTraits/properties/created_at/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err15 = {instancePath:instancePath+"/traits/created_at",schemaPath:"#/components/schemas/GroupTraits/properties/created_at/anyOf/0/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -222,7 +222,7 @@ valid3 = valid3 || _valid0;
 const _errs29 = errors;
 if(typeof data11 === "string"){
 if(!(formats2(data11))){
-const err16 = {instancePath:instancePath+"/traits/created_at",schemaPath:"#/components/schemas/GroupTraits/properties/created_at/anyOf/1/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\""};
+const err16 = {instancePath:instancePath+"/traits/created_at",schemaPath:"#/components/schemas/GroupTraits/properties/created_at/anyOf/1/format",keyword:"format",params:{format: "date"}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -233,7 +233,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/traits/created_at",schemaPath:"#/components/schemas/GroupTraits/properties/created_at/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err17 = {instancePath:instancePath+"/traits/created_at",schemaPath:"#/components/schemas/GroupTraits/properties/created_at/anyOf/1/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -245,7 +245,7 @@ errors++;
 var _valid0 = _errs29 === errors;
 valid3 = valid3 || _valid0;
 if(!valid3){
-const err18 = {instancePath:instancePath+"/traits/created_at",schemaPath:"#/components/schemas/GroupTraits/properties/created_at/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err18 = {instancePath:instancePath+"/traits/created_at",schemaPath:"#/components/schemas/GroupTraits/properties/created_at/anyOf",keyword:"anyOf",params:{}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -268,7 +268,7 @@ vErrors = null;
 }
 if(data2.description !== undefined){
 if(typeof data2.description !== "string"){
-const err19 = {instancePath:instancePath+"/traits/description",schemaPath:"#/components/schemas/GroupTraits/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err19 = {instancePath:instancePath+"/traits/description",schemaPath:"#/components/schemas/GroupTraits/properties/description/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -280,7 +280,7 @@ errors++;
 }
 if(data2.avatar !== undefined){
 if(typeof data2.avatar !== "string"){
-const err20 = {instancePath:instancePath+"/traits/avatar",schemaPath:"#/components/schemas/GroupTraits/properties/avatar/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err20 = {instancePath:instancePath+"/traits/avatar",schemaPath:"#/components/schemas/GroupTraits/properties/avatar/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -292,7 +292,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/traits",schemaPath:"#/components/schemas/GroupTraits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err21 = {instancePath:instancePath+"/traits",schemaPath:"#/components/schemas/GroupTraits/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -307,7 +307,7 @@ let data14 = data.context;
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 if(data14.device_id !== undefined){
 if(typeof data14.device_id !== "string"){
-const err22 = {instancePath:instancePath+"/context/device_id",schemaPath:"#/components/schemas/GroupContext/properties/device_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err22 = {instancePath:instancePath+"/context/device_id",schemaPath:"#/components/schemas/GroupContext/properties/device_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -319,7 +319,7 @@ errors++;
 }
 if(data14.session_id !== undefined){
 if(typeof data14.session_id !== "string"){
-const err23 = {instancePath:instancePath+"/context/session_id",schemaPath:"#/components/schemas/GroupContext/properties/session_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err23 = {instancePath:instancePath+"/context/session_id",schemaPath:"#/components/schemas/GroupContext/properties/session_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -332,7 +332,7 @@ errors++;
 if(data14.source !== undefined){
 let data17 = data14.source;
 if(typeof data17 !== "string"){
-const err24 = {instancePath:instancePath+"/context/source",schemaPath:"#/components/schemas/GroupContext/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err24 = {instancePath:instancePath+"/context/source",schemaPath:"#/components/schemas/GroupContext/properties/source/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -342,7 +342,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!((data17 === "product") || (data17 === "marketing"))){
-const err25 = {instancePath:instancePath+"/context/source",schemaPath:"#/components/schemas/GroupContext/properties/source/enum",keyword:"enum",params:{allowedValues: schema35.properties.source.enum},message:"must be equal to one of the allowed values"};
+const err25 = {instancePath:instancePath+"/context/source",schemaPath:"#/components/schemas/GroupContext/properties/source/enum",keyword:"enum",params:{allowedValues: schema35.properties.source.enum}};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -354,7 +354,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/context",schemaPath:"#/components/schemas/GroupContext/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err26 = {instancePath:instancePath+"/context",schemaPath:"#/components/schemas/GroupContext/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -368,7 +368,7 @@ if(data.timestamp !== undefined){
 let data18 = data.timestamp;
 if(typeof data18 === "string"){
 if(!(formats0(data18))){
-const err27 = {instancePath:instancePath+"/timestamp",schemaPath:"#/properties/timestamp/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+const err27 = {instancePath:instancePath+"/timestamp",schemaPath:"#/properties/timestamp/format",keyword:"format",params:{format: "date-time"}};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -379,7 +379,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/timestamp",schemaPath:"#/properties/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err28 = {instancePath:instancePath+"/timestamp",schemaPath:"#/properties/timestamp/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -391,7 +391,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -418,7 +418,7 @@ evaluated0.items = undefined;
 }
 if(Array.isArray(data)){
 if(data.length > 1000){
-const err0 = {instancePath,schemaPath:"#/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+const err0 = {instancePath,schemaPath:"#/maxItems",keyword:"maxItems",params:{limit: 1000}};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -428,7 +428,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.length < 1){
-const err1 = {instancePath,schemaPath:"#/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+const err1 = {instancePath,schemaPath:"#/minItems",keyword:"minItems",params:{limit: 1}};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -446,7 +446,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -459,401 +459,4 @@ validate21.errors = vErrors;
 return errors === 0;
 }
 validate21.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
-
-export const validateGroupCall = validate24;
-
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate24.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.group_id === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "group_id"},message:"must have required property '"+"group_id"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.user_id === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "user_id"},message:"must have required property '"+"user_id"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(data.group_id !== undefined){
-let data0 = data.group_id;
-if(typeof data0 === "string"){
-if(data0.length < 1){
-const err2 = {instancePath:instancePath+"/group_id",schemaPath:"#/properties/group_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-else {
-const err3 = {instancePath:instancePath+"/group_id",schemaPath:"#/properties/group_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data.user_id !== undefined){
-let data1 = data.user_id;
-if(typeof data1 === "string"){
-if(data1.length < 1){
-const err4 = {instancePath:instancePath+"/user_id",schemaPath:"#/properties/user_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/user_id",schemaPath:"#/properties/user_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.traits !== undefined){
-let data2 = data.traits;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.account_name !== undefined){
-if(typeof data2.account_name !== "string"){
-const err6 = {instancePath:instancePath+"/traits/account_name",schemaPath:"#/components/schemas/GroupTraits/properties/account_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data2.account_domain !== undefined){
-if(typeof data2.account_domain !== "string"){
-const err7 = {instancePath:instancePath+"/traits/account_domain",schemaPath:"#/components/schemas/GroupTraits/properties/account_domain/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data2.group_type !== undefined){
-if(typeof data2.group_type !== "string"){
-const err8 = {instancePath:instancePath+"/traits/group_type",schemaPath:"#/components/schemas/GroupTraits/properties/group_type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data2.industry !== undefined){
-if(typeof data2.industry !== "string"){
-const err9 = {instancePath:instancePath+"/traits/industry",schemaPath:"#/components/schemas/GroupTraits/properties/industry/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data2.employees !== undefined){
-if(!(typeof data2.employees == "number")){
-const err10 = {instancePath:instancePath+"/traits/employees",schemaPath:"#/components/schemas/GroupTraits/properties/employees/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data2.plan !== undefined){
-if(typeof data2.plan !== "string"){
-const err11 = {instancePath:instancePath+"/traits/plan",schemaPath:"#/components/schemas/GroupTraits/properties/plan/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data2.website !== undefined){
-if(typeof data2.website !== "string"){
-const err12 = {instancePath:instancePath+"/traits/website",schemaPath:"#/components/schemas/GroupTraits/properties/website/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data2.phone !== undefined){
-if(typeof data2.phone !== "string"){
-const err13 = {instancePath:instancePath+"/traits/phone",schemaPath:"#/components/schemas/GroupTraits/properties/phone/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data2.created_at !== undefined){
-let data11 = data2.created_at;
-const _errs26 = errors;
-let valid3 = false;
-const _errs27 = errors;
-if(typeof data11 === "string"){
-if(!(formats0(data11))){
-const err14 = {instancePath:instancePath+"/traits/created_at",schemaPath:"#/components/schemas/GroupTraits/properties/created_at/anyOf/0/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/traits/created_at",schemaPath:"#/components/schemas/GroupTraits/properties/created_at/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-var _valid0 = _errs27 === errors;
-valid3 = valid3 || _valid0;
-const _errs29 = errors;
-if(typeof data11 === "string"){
-if(!(formats2(data11))){
-const err16 = {instancePath:instancePath+"/traits/created_at",schemaPath:"#/components/schemas/GroupTraits/properties/created_at/anyOf/1/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\""};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-else {
-const err17 = {instancePath:instancePath+"/traits/created_at",schemaPath:"#/components/schemas/GroupTraits/properties/created_at/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-var _valid0 = _errs29 === errors;
-valid3 = valid3 || _valid0;
-if(!valid3){
-const err18 = {instancePath:instancePath+"/traits/created_at",schemaPath:"#/components/schemas/GroupTraits/properties/created_at/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-else {
-errors = _errs26;
-if(vErrors !== null){
-if(_errs26){
-vErrors.length = _errs26;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data2.description !== undefined){
-if(typeof data2.description !== "string"){
-const err19 = {instancePath:instancePath+"/traits/description",schemaPath:"#/components/schemas/GroupTraits/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-if(data2.avatar !== undefined){
-if(typeof data2.avatar !== "string"){
-const err20 = {instancePath:instancePath+"/traits/avatar",schemaPath:"#/components/schemas/GroupTraits/properties/avatar/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-}
-else {
-const err21 = {instancePath:instancePath+"/traits",schemaPath:"#/components/schemas/GroupTraits/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-if(data.context !== undefined){
-let data14 = data.context;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.device_id !== undefined){
-if(typeof data14.device_id !== "string"){
-const err22 = {instancePath:instancePath+"/context/device_id",schemaPath:"#/components/schemas/GroupContext/properties/device_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-}
-if(data14.session_id !== undefined){
-if(typeof data14.session_id !== "string"){
-const err23 = {instancePath:instancePath+"/context/session_id",schemaPath:"#/components/schemas/GroupContext/properties/session_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-if(data14.source !== undefined){
-let data17 = data14.source;
-if(typeof data17 !== "string"){
-const err24 = {instancePath:instancePath+"/context/source",schemaPath:"#/components/schemas/GroupContext/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if(!((data17 === "product") || (data17 === "marketing"))){
-const err25 = {instancePath:instancePath+"/context/source",schemaPath:"#/components/schemas/GroupContext/properties/source/enum",keyword:"enum",params:{allowedValues: schema35.properties.source.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-}
-else {
-const err26 = {instancePath:instancePath+"/context",schemaPath:"#/components/schemas/GroupContext/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-if(data.timestamp !== undefined){
-let data18 = data.timestamp;
-if(typeof data18 === "string"){
-if(!(formats0(data18))){
-const err27 = {instancePath:instancePath+"/timestamp",schemaPath:"#/properties/timestamp/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-else {
-const err28 = {instancePath:instancePath+"/timestamp",schemaPath:"#/properties/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-}
-else {
-const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-validate24.errors = vErrors;
-return errors === 0;
-}
-validate24.evaluated = {"props":{"group_id":true,"user_id":true,"traits":true,"context":true,"timestamp":true},"dynamicProps":false,"dynamicItems":false};
 
