@@ -5,7 +5,7 @@
  */
 import { createWireClient, type WireClient } from './wire-client.js';
 import { resolveApiKey, resolveOptions, type ClientOptions, type RequestOptions, type ResolvedOptions } from './options.js';
-import { createTransport } from './transport.js';
+import { createTransport, RecordedRequest, type RequestTarget } from './transport.js';
 import { redactorFor } from './redact.js';
 import { prepareCall, prepareRequest } from './validate.js';
 import { BatchQueue, type CloseOptions, type CloseReport } from './queue.js';
@@ -24,7 +24,12 @@ export class ThriveStack {
     this.#options = resolveOptions(options);
     this.baseUrl = this.#options.baseUrl;
     this.#send = createTransport({ fetch: this.#options.fetch, redact: redactorFor(apiKey), debug: options.debug });
-    this.#wire = createWireClient({ apiKey, baseUrl: this.baseUrl, headers: this.#options.defaultHeaders });
+    this.#wire = createWireClient({
+      apiKey,
+      baseUrl: this.baseUrl,
+      headers: this.#options.defaultHeaders,
+      Request: RecordedRequest as unknown as typeof Request,
+    });
     this.#queue = new BatchQueue((body, signal) => this.#post(body, { signal }, false), options);
   }
 
@@ -47,8 +52,13 @@ export class ThriveStack {
   }
 
   /** Like `enqueue()`, but waits for room when the queue is full instead of refusing the call. */
-  async enqueueAsync(call: GroupCall): Promise<void> {
-    return this.#queue.addAsync(prepareCall(call));
+  enqueueAsync(call: GroupCall): Promise<void> {
+    // Not `async`: that would wrap the queue's promise in one more (extra ticks on every call).
+    try {
+      return this.#queue.addAsync(prepareCall(call));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Calls queued and not yet delivered or failed (waiting or in flight). */
@@ -77,12 +87,15 @@ export class ThriveStack {
       maxRetries: options.maxRetries ?? resolved.maxRetries,
       signal: options.signal,
       keepAlive,
+      body,
     };
+    // The body was validated and serialized by validate.ts (or joined by the queue): openapi-fetch
+    // builds the typed request around it and hands it to the retrying transport.
     const { data } = await this.#wire.POST('/api/group', {
       body: [] as never,
       bodySerializer: () => body,
       headers: options.headers,
-      fetch: (request: Request) => this.#send(request, attempt),
+      fetch: async (request: Request) => (await this.#send(request as unknown as RequestTarget, attempt)) as unknown as Response,
     });
     return data!;
   }

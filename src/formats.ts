@@ -40,8 +40,17 @@ function time(value: string, withTimeZone: boolean): boolean {
   return /^z$/i.test(zone) || time(`${zone.slice(1)}:00`, false) || OFFSET.test(zone);
 }
 
+/** The usual form (what `Date#toISOString` writes), accepted in one pass; other forms take the full path. */
+const COMMON_DATE_TIME = /^(\d{4})-(\d\d)-(\d\d)T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+
 /** RFC 3339 `date-time`, e.g. `2024-01-15T10:30:00Z` or `2024-01-15T10:30:00.123+05:30`. */
 export function dateTime(value: string): boolean {
+  const m = COMMON_DATE_TIME.exec(value);
+  if (m) {
+    const month = +m[2]!;
+    const day = +m[3]!;
+    if (month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && isLeapYear(+m[1]!) ? 29 : DAYS[month]!)) return true;
+  }
   const parts = value.split(/t|\s/i);
   return parts.length === 2 && date(parts[0]!) && time(parts[1]!, true);
 }

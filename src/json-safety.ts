@@ -4,8 +4,43 @@
  * ThriveStack as something other than what the caller meant, so they are refused before sending.
  */
 
+/**
+ * Whether `node` holds only what JSON carries as is (strings, finite numbers, booleans, null, valid
+ * Dates, objects with `toJSON`, in plain objects and arrays), at most `depth` levels deep: the common
+ * case, checked without paths or messages. `false` means "look closer" (the full walk decides).
+ */
+function plainlyFaithful(node: unknown, depth: number): boolean {
+  switch (typeof node) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(node);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (node === null) return true;
+  if (depth === 0) return false; // deep, or maybe circular
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) if (!plainlyFaithful(node[i], depth - 1)) return false;
+    return true;
+  }
+  if (node instanceof Date) return !Number.isNaN(node.getTime());
+  if (node instanceof Map || node instanceof Set) return false;
+  if (typeof (node as { toJSON?: unknown }).toJSON === 'function') return true;
+  for (const key in node) {
+    if (!Object.prototype.hasOwnProperty.call(node, key)) continue;
+    const child = (node as Record<string, unknown>)[key];
+    if (child !== undefined && !plainlyFaithful(child, depth - 1)) return false;
+  }
+  return true;
+}
+
 /** Each unfaithful value in `value`, with its path (wire keys) and what is wrong with it. */
 export function unfaithfulValues(value: unknown): Array<{ path: string[]; message: string }> {
+  if (plainlyFaithful(value, 32)) return [];
   const found: Array<{ path: string[]; message: string }> = [];
   const path: string[] = [];
   const ancestors = new Set<object>();
@@ -69,8 +104,11 @@ function problemOf(value: unknown, inArray: boolean): string | undefined {
   return undefined;
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** Bytes of `text` in UTF-8, without encoding it. */
 export function utf8Length(text: string): number {
+  if (!NON_ASCII.test(text)) return text.length; // the common case, scanned natively
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);

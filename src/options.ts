@@ -36,7 +36,8 @@ export const DEFAULT_TIMEOUT = 10_000;
 export interface ResolvedOptions extends RetryPolicy {
   baseUrl: string;
   timeout: number;
-  fetch: (request: Request) => Promise<Response>;
+  /** The caller's fetch; undefined: the transport calls `globalThis.fetch(url, init)` itself. */
+  fetch: ((request: Request) => Promise<Response>) | undefined;
   defaultHeaders: Record<string, string>;
 }
 
@@ -87,8 +88,10 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
 }
 
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
-  const fetchImpl = options.fetch ?? (globalThis.fetch ? (request: Request) => globalThis.fetch(request) : undefined);
-  if (!fetchImpl) throw new ConfigurationError('No `fetch` in this runtime: pass one as the `fetch` option.');
+  const fetchImpl = options.fetch;
+  if (!fetchImpl && typeof globalThis.fetch !== 'function') {
+    throw new ConfigurationError('No `fetch` in this runtime: pass one as the `fetch` option.');
+  }
   const headers = { ...options.defaultHeaders };
   for (const name of Object.keys(headers)) {
     if (name.toLowerCase() === 'x-api-key') throw new ConfigurationError('Set the API key with `apiKey`, not in `defaultHeaders`.');

@@ -304,6 +304,7 @@ export class BatchQueue {
    * listener exists only while calls are held, so idle or forgotten clients leave nothing behind.
    */
   #setExitHook(on: boolean): void {
+    if (on === (this.#exitHook !== undefined)) return; // already so: the common case, on every call
     const proc = processLike();
     if (typeof proc?.on !== 'function' || typeof proc.off !== 'function') return;
     if (on && !this.#exitHook) {

@@ -32,12 +32,63 @@ export interface AttemptOptions extends RetryPolicy {
    * them); the background queue does not (it keeps the process alive only while it must drain).
    */
   keepAlive: boolean;
+  /** The request's JSON body, already serialized. */
+  body: string;
+}
+
+/** What openapi-fetch built: where and how to send. */
+export interface RequestTarget {
+  url: string;
+  method: string;
+  headers: Headers;
+}
+
+/**
+ * The Request class handed to openapi-fetch (its `Request` option): it records what openapi-fetch
+ * built (URL, method, headers) and nothing more. The platform's Request (with its AbortSignal and body
+ * stream) is then made once per attempt, by `fetch` itself, instead of once more for openapi-fetch.
+ */
+export class RecordedRequest implements RequestTarget {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Headers;
+  constructor(url: string, init: { method?: string; headers?: HeadersInit } = {}) {
+    this.url = url;
+    this.method = init.method ?? 'GET';
+    this.headers = new Headers(init.headers);
+  }
 }
 
 export interface TransportConfig {
-  fetch: (request: Request) => Promise<Response>;
+  /**
+   * The caller's fetch, handed a fresh Request per attempt. Without one, the transport calls
+   * `globalThis.fetch(url, init)`, which spares a Request object per attempt.
+   */
+  fetch?: ((request: Request) => Promise<Response>) | undefined;
   redact: Redactor;
   debug?: ((event: DebugEvent) => void) | undefined;
+}
+
+/**
+ * An answer whose body the transport has already read (inside the attempt's timeout) and checked:
+ * what openapi-fetch reads the result from. It carries the text instead of a platform Response,
+ * which would wrap the text in a body stream only for openapi-fetch to read it back out.
+ */
+export class BufferedResponse {
+  readonly ok: boolean;
+  constructor(
+    readonly status: number,
+    readonly headers: Headers,
+    private readonly body: string,
+  ) {
+    this.ok = status >= 200 && status < 300;
+  }
+  text(): Promise<string> {
+    return Promise.resolve(this.body);
+  }
+  json(): Promise<unknown> {
+    return Promise.resolve(JSON.parse(this.body));
+  }
 }
 
 const TIMED_OUT = Symbol('timed out');
@@ -83,13 +134,13 @@ function isGroupResponse(body: string): boolean {
 export function createTransport(config: TransportConfig) {
   const { redact, debug } = config;
 
-  return async function send(request: Request, options: AttemptOptions): Promise<Response> {
+  return async function send(request: RequestTarget, options: AttemptOptions): Promise<BufferedResponse> {
     const { signal } = options;
     const attempts = options.maxRetries + 1;
     // The body is read once; every attempt sends a fresh Request with it (a consumed POST body
     // cannot be sent twice), so a retry always carries the whole body.
-    const body = await request.text();
-    const init = { method: request.method, headers: request.headers, body };
+    const { url, method, headers } = request;
+    const { body } = options;
 
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw abortedError(signal, attempt - 1);
@@ -105,7 +156,9 @@ export function createTransport(config: TransportConfig) {
       let text = '';
       let thrown: unknown;
       try {
-        [response, text] = await exchange(config.fetch, new Request(request.url, { ...init, signal: controller.signal }), controller.signal);
+        const init = { method, headers, body, signal: controller.signal };
+        const custom = config.fetch;
+        [response, text] = await exchange(() => (custom ? custom(new Request(url, init)) : globalThis.fetch(url, init)), controller.signal);
       } catch (error) {
         thrown = error ?? new Error('fetch failed');
       } finally {
@@ -117,7 +170,7 @@ export function createTransport(config: TransportConfig) {
       let retryHeaders: Headers | undefined;
       if (response && thrown === undefined) {
         debug?.({ type: 'response', attempt, status: response.status, headers: redactHeaders(response.headers), body: redact(text), ms: Date.now() - started });
-        if (response.ok && isGroupResponse(text)) return new Response(text, { status: response.status, headers: response.headers });
+        if (response.ok && isGroupResponse(text)) return new BufferedResponse(response.status, response.headers, text);
         const error = errorFromResponse({
           status: response.status,
           serverMessage: serverMessage(text, redact),
@@ -160,13 +213,9 @@ export function createTransport(config: TransportConfig) {
  * One request and its whole body, settled as soon as `signal` aborts even if the fetch
  * implementation does not honour the signal: an attempt can never hang past its timeout.
  */
-function exchange(
-  fetchImpl: (request: Request) => Promise<Response>,
-  request: Request,
-  signal: AbortSignal,
-): Promise<[Response, string]> {
+function exchange(start: () => Promise<Response>, signal: AbortSignal): Promise<[Response, string]> {
   const work = (async (): Promise<[Response, string]> => {
-    const response = await fetchImpl(request);
+    const response = await start();
     return [response, await response.text()];
   })();
   let onAbort = (): void => {};

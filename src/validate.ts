@@ -79,6 +79,8 @@ function schemaIssues(wire: unknown, root: 'call' | 'calls'): ValidationIssue[] 
 function caseClashes(wire: WireGroupCall, at: string): ValidationIssue[] {
   const traits = wire.traits;
   if (typeof traits !== 'object' || traits === null) return [];
+  // Names all in lower case cannot clash: the usual case, checked without a Map.
+  if (Object.keys(traits).every((name) => name === name.toLowerCase())) return [];
   const seen = new Map<string, string>();
   const issues: ValidationIssue[] = [];
   for (const name of Object.keys(traits)) {
@@ -159,7 +161,9 @@ export interface PreparedCall {
 export function prepareCall(input: GroupCall): PreparedCall {
   const issues: ValidationIssue[] = [];
   const call = toWireCall(input, 'call', issues);
-  issues.push(...callIssues(call, 'call'), ...schemaIssues([call], 'call'));
+  const unsafe = callIssues(call, 'call');
+  if (unsafe.length) issues.push(...unsafe);
+  if (!validateGroupRequest([call])) issues.push(...schemaIssues([call], 'call'));
   if (issues.length) throw new ValidationError(dedupe(issues));
   const json = JSON.stringify(call);
   const bytes = utf8Length(json);

