@@ -1,9 +1,9 @@
 /**
  * The `fetch` handed to openapi-fetch: one logical request, sent with per-attempt timeouts and
- * retries. Each attempt sends a fresh copy of the request (a consumed POST body cannot be sent twice) and
- * reads the whole response body inside the attempt's timeout, so a server that stalls mid-body times
- * out too. A final failure is thrown as the typed error of the last attempt; only 2xx responses
- * with the documented JSON body are returned.
+ * retries. Each attempt sends a fresh request built from what openapi-fetch made and the serialized
+ * body (a consumed POST body cannot be sent twice), and reads the whole response body inside the
+ * attempt's timeout, so a server that stalls mid-body times out too. A final failure is thrown as the
+ * typed error of the last attempt; only 2xx answers with the documented JSON body are returned.
  */
 import {
   ConnectionError,
@@ -137,8 +137,7 @@ export function createTransport(config: TransportConfig) {
   return async function send(request: RequestTarget, options: AttemptOptions): Promise<BufferedResponse> {
     const { signal } = options;
     const attempts = options.maxRetries + 1;
-    // The body is read once; every attempt sends a fresh Request with it (a consumed POST body
-    // cannot be sent twice), so a retry always carries the whole body.
+    // Every attempt sends a fresh request with the whole body: a retry never sends a consumed stream.
     const { url, method, headers } = request;
     const { body } = options;
 
@@ -150,7 +149,7 @@ export function createTransport(config: TransportConfig) {
       const timer = setTimeout(() => controller.abort(TIMED_OUT), options.timeout);
       const started = Date.now();
       if (debug) {
-        debug({ type: 'request', attempt, method: request.method, url: request.url, headers: redactHeaders(request.headers), body: redact(body) });
+        debug({ type: 'request', attempt, method, url, headers: redactHeaders(headers), body: redact(body) });
       }
       let response: Response | undefined;
       let text = '';
