@@ -5,7 +5,7 @@
  * a record of what was accepted, under the faults it chooses. node:http on 127.0.0.1, free port.
  */
 import { createServer, type IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
+import { listenOnLoopback } from './listen.js';
 
 export type ProxyAction = { type: 'forward' } | { type: 'status'; status: number; headers?: Record<string, string> } | { type: 'reset' };
 
@@ -29,7 +29,6 @@ function readBody(req: IncomingMessage): Promise<string> {
 export async function startFaultProxy(upstream: string, plan: (index: number) => ProxyAction): Promise<FaultProxy> {
   const accepted: FaultProxy['accepted'] = [];
   const log: FaultProxy['log'] = [];
-  const sockets = new Set<Socket>();
   let index = 0;
   const server = createServer(async (req, res) => {
     const n = index++;
@@ -64,20 +63,11 @@ export async function startFaultProxy(upstream: string, plan: (index: number) =>
       res.writeHead(502).end();
     }
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  const listening = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     accepted,
     log,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    stop: () => listening.close(),
   };
 }

@@ -3,7 +3,7 @@
  * request. It checks the API key, answers like the API, and records every group call it accepts.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { listenOnLoopback } from './listen.js';
 
 export type FaultAction =
   | { type: 'ok' }
@@ -60,7 +60,6 @@ function readBody(req: IncomingMessage): Promise<string> {
 export async function startFaultServer(options: FaultServerOptions): Promise<FaultServer> {
   const accepted: FaultServer['accepted'] = [];
   const log: FaultServer['log'] = [];
-  const sockets = new Set<Socket>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const keep = options.keepCalls ?? true;
   let index = 0;
@@ -128,24 +127,17 @@ export async function startFaultServer(options: FaultServerOptions): Promise<Fau
         return json(res, 500, { success: false, message: `internal error for key ${req.headers['x-api-key']}` });
     }
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  const listening = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     accepted,
     acceptedCount: () => count,
     log,
     maxConcurrent: () => maxActive,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const timer of timers) clearTimeout(timer);
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    stop: () => {
+      for (const timer of timers) clearTimeout(timer);
+      return listening.close();
+    },
   };
 }
 
