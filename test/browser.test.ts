@@ -11,6 +11,7 @@
  *    to test-output/docs.png.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -143,10 +144,17 @@ document.body.dataset.done = 'true';
         body: JSON.stringify({ apiKey: TEST_KEY, prismUrl, call: referenceCall }),
       },
     };
+    // A strict Content-Security-Policy: no 'unsafe-eval' (so no eval or new Function anywhere in the
+    // bundle, generated validator included), scripts only from the page's origin plus its import map.
+    const importMap = /<script type="importmap">([\s\S]*?)<\/script>/.exec(PAGE)![1]!;
+    const importMapHash = createHash('sha256').update(importMap).digest('base64');
+    const csp = `default-src 'none'; script-src 'self' 'sha256-${importMapHash}'; connect-src 'self' ${prismUrl}; img-src data:`;
     server = createServer((request, response) => {
       const file = files[new URL(request.url ?? '/', 'http://127.0.0.1').pathname];
       if (!file) return void response.writeHead(404).end();
-      response.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' }).end(file.body);
+      response
+        .writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store', 'content-security-policy': csp })
+        .end(file.body);
     });
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
