@@ -20,6 +20,7 @@
  * and no error keeps the request (whose headers hold the key).
  */
 import type { ValidationIssue } from './validation-issue.js';
+import { isRetryableStatus } from './retry-policy.js';
 
 export class ThriveStackError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -145,9 +146,8 @@ export function errorFromResponse(details: APIErrorDetails & { retryAfterMs?: nu
       details,
     );
   }
-  return new APIError(
-    `ThriveStack answered ${status} after ${tries}${said}. This status is not retried; check the request ` +
-      `and \`baseUrl\`.`,
-    details,
-  );
+  const advice = isRetryableStatus(status)
+    ? 'Retry later, or raise `maxRetries`.'
+    : 'This status is not retried; check the request and `baseUrl`.';
+  return new APIError(`ThriveStack answered ${status} after ${tries}${said}. ${advice}`, details);
 }

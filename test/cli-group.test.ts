@@ -102,7 +102,7 @@ describe('usage errors exit 2 with one line saying what is wrong', () => {
     [[...base, '--traits-json', '{oops'], {}, /--traits-json is not valid JSON/],
     [[...base, '--timestamp', 'yesterday'], {}, /--timestamp: expected an ISO 8601 date-time/],
     [[...base, '--group-id', ''], {}, /--group-id: must not be empty/],
-    [[...base, '--base-url', 'http://example.com'], {}, /--base-url http:\/\/example\.com uses plain http:\/\//],
+    [[...base, '--base-url', 'http://example.com'], {}, /--base-url http:\/\/example\.com uses plain http:\/\/.*loopback host, e\.g\. a local mock\)\. \(see/],
     [[...base, '--timeout', 'soon'], {}, /--timeout must be a whole number/],
     [base, { THRIVESTACK_API_KEY: undefined }, /no API key: set THRIVESTACK_API_KEY or pass --api-key-file FILE/],
     [[...base, '--api-key-file', 'sk_live_not_a_path'], {}, /^thrivestack group: cannot read the file given to --api-key-file \(ENOENT\)(?![\s\S]*sk_live)/],

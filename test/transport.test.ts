@@ -251,3 +251,15 @@ describe('resources', () => {
     }
   });
 });
+
+describe('messages of retried statuses', () => {
+  it('a 408 that outlasts the retries says to retry later, not that it is never retried', async () => {
+    const s = await withPlan([1, 2].map(() => ({ type: 'status', status: 408 }) as FaultAction));
+    const { c } = client(s.url, { maxRetries: 1 });
+    const error = await c.group(call).catch((e) => e);
+    expect(error).toBeInstanceOf(APIError);
+    expect(error.attempts).toBe(2);
+    expect(error.message).toContain('after 2 attempts');
+    expect(error.message).not.toContain('not retried');
+  });
+});

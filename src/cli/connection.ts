@@ -45,7 +45,13 @@ export function createClient(apiKey: string, options: ClientOptions): ThriveStac
   try {
     return new ThriveStack({ ...options, apiKey });
   } catch (error) {
-    if (error instanceof ConfigurationError) throw new UsageError(oneLine(error.message.replace(/`baseUrl`/g, '--base-url')));
+    if (error instanceof ConfigurationError) {
+      // The library's advice names its options; the command line has only --base-url (https:// or loopback).
+      const message = error.message
+        .replace(/`baseUrl`/g, '--base-url')
+        .replace(/, or pass `allowInsecureHttp: true`[\s\S]*$/, ' (or http:// to a loopback host, e.g. a local mock).');
+      throw new UsageError(oneLine(message));
+    }
     throw error;
   }
 }
