@@ -137,20 +137,23 @@ describe('resume after SIGKILL', () => {
   }, 50_000);
 });
 
-describe('Ctrl-C (SIGINT)', () => {
-  it('stops reading, finishes the requests in flight, saves the checkpoint and exits 130; the rerun completes without duplicates', async () => {
+describe('Ctrl-C (SIGINT) and SIGTERM', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s stops reading, finishes the requests in flight, saves the checkpoint and exits %i; the rerun completes without duplicates', async (signal, exitCode) => {
     const rows = 30_000;
-    const file = dir.file('int.ndjson');
-    const checkpoint = dir.file('int.checkpoint');
+    const file = dir.file(`int-${signal}.ndjson`);
+    const checkpoint = dir.file(`int-${signal}.checkpoint`);
     await writeLines(file, rows, (i) => JSON.stringify(wireRow(i)));
     const { server } = await scriptedServer(() => ({ type: 'slow', delayMs: 40 }));
     const args = ['import', file, '--base-url', server.url, '--checkpoint', checkpoint, '--batch-size', '250', '--concurrency', '3'];
 
     const child = spawnCli(args, { env });
     await waitFor(async () => ((await readCheckpoint(checkpoint))?.acknowledgedRows ?? 0) >= 5_000, 30_000, '5,000 acknowledged rows');
-    child.kill('SIGINT');
+    child.kill(signal);
     const first = await child.output;
-    expect(first.code).toBe(130);
+    expect(first.code).toBe(exitCode);
     expect(first.stderr).toMatch(/stopping: finishing \d+ request\(s\) in flight, then saving the checkpoint/);
     expect(first.stdout).toContain(`Interrupted. Run the same command again to resume from ${checkpoint}.`);
     const saved = (await readCheckpoint(checkpoint))!;

@@ -65,7 +65,7 @@ exits; a second Ctrl-C abandons the requests in flight. Run the same command aga
 ThriveStack acknowledged are not sent again, every other row is. Invalid rows are reported again.
 
 Exit status: 0 every valid row delivered, 1 some rows failed (or the import stopped), 2 usage error,
-130 interrupted (resume with the same command).`,
+130 interrupted by Ctrl-C, 143 by SIGTERM (resume with the same command).`,
 };
 
 function issuesText(fromFile: ValidationIssue[], fromValidator: readonly ValidationIssue[]): string {
