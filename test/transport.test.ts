@@ -169,27 +169,26 @@ describe('timeouts and aborts', () => {
     expect(s.log).toHaveLength(1);
   });
 
-  it("the caller's AbortSignal cancels a pending retry at once", async () => {
-    const s = await withPlan([{ type: 'status', status: 503, headers: { 'Retry-After': '3600' } }]);
-    const { c } = client(s.url, { maxRetryAfter: 3_600_000 });
+  /** Starts a call, aborts it once the server has its first request, and returns what it threw. */
+  async function abortAfterFirstRequest(s: FaultServer, c: ThriveStack): Promise<unknown> {
     const controller = new AbortController();
     const pending = c.group(call, { signal: controller.signal });
     while (s.log.length === 0) await new Promise((r) => setTimeout(r, 5));
     controller.abort();
-    const error = await pending.catch((e) => e);
-    expect(error).toBeInstanceOf(RequestAbortedError);
+    return pending.catch((e) => e);
+  }
+
+  it("the caller's AbortSignal cancels a pending retry at once", async () => {
+    const s = await withPlan([{ type: 'status', status: 503, headers: { 'Retry-After': '3600' } }]);
+    const { c } = client(s.url, { maxRetryAfter: 3_600_000 });
+    expect(await abortAfterFirstRequest(s, c)).toBeInstanceOf(RequestAbortedError);
     expect(s.log).toHaveLength(1);
   });
 
   it("the caller's AbortSignal cancels a request in flight", async () => {
     const s = await withPlan([{ type: 'hang' }]);
     const { c } = client(s.url, { timeout: 60_000 });
-    const controller = new AbortController();
-    const pending = c.group(call, { signal: controller.signal });
-    while (s.log.length === 0) await new Promise((r) => setTimeout(r, 5));
-    controller.abort();
-    const error = await pending.catch((e) => e);
-    expect(error).toBeInstanceOf(RequestAbortedError);
+    expect(await abortAfterFirstRequest(s, c)).toBeInstanceOf(RequestAbortedError);
     expect(s.log).toHaveLength(1);
   });
 
