@@ -14,6 +14,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from '../scripts/prism.js';
 
 export const GROUP_PATH = '/api/group';
 export const SEGMENT_PATH = '/v1/batch';
@@ -129,15 +130,7 @@ export async function startSink(): Promise<RunningSink> {
       await (await fetch(`${url}/reset`, { method: 'POST' })).text();
     },
     stop() {
-      return new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const force = setTimeout(() => child.kill('SIGKILL'), 3_000);
-        child.once('exit', () => {
-          clearTimeout(force);
-          resolve();
-        });
-        child.disconnect();
-      });
+      return stopChild(child, () => child.disconnect());
     },
   };
 }
