@@ -7,6 +7,7 @@ import { createWireClient, type WireClient } from './wire-client.js';
 import { resolveApiKey, resolveOptions, type ClientOptions, type RequestOptions, type ResolvedOptions } from './options.js';
 import { createTransport, RecordedRequest, type RequestTarget } from './transport.js';
 import { redactorFor } from './redact.js';
+import { createLog } from './logger.js';
 import { prepareCall, prepareRequest } from './validate.js';
 import { BatchQueue, type CloseOptions, type CloseReport } from './queue.js';
 import type { GroupCall, GroupResponse } from './types.js';
@@ -23,14 +24,16 @@ export class ThriveStack {
     const apiKey = resolveApiKey(options);
     this.#options = resolveOptions(options);
     this.baseUrl = this.#options.baseUrl;
-    this.#send = createTransport({ fetch: this.#options.fetch, redact: redactorFor(apiKey), debug: options.debug });
+    const redact = redactorFor(apiKey);
+    const log = createLog(options, redact);
+    this.#send = createTransport({ fetch: this.#options.fetch, redact, debug: options.debug, log });
     this.#wire = createWireClient({
       apiKey,
       baseUrl: this.baseUrl,
       headers: this.#options.defaultHeaders,
       Request: RecordedRequest as unknown as typeof Request,
     });
-    this.#queue = new BatchQueue((body, signal) => this.#post(body, { signal }, false), options);
+    this.#queue = new BatchQueue((body, signal) => this.#post(body, { signal }, false), options, log);
   }
 
   /**

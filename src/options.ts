@@ -4,6 +4,7 @@ import { ConfigurationError } from './errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import type { DebugEvent } from './transport.js';
 import type { QueueOptions } from './queue-options.js';
+import type { Logger, LogLevel } from './logger.js';
 
 export interface ClientOptions extends Partial<RetryPolicy>, QueueOptions {
   /** Your ThriveStack API key. Defaults to the THRIVESTACK_API_KEY environment variable. */
@@ -20,6 +21,10 @@ export interface ClientOptions extends Partial<RetryPolicy>, QueueOptions {
   defaultHeaders?: Record<string, string> | undefined;
   /** Receives every request, response, error and retry, with the API key redacted. */
   debug?: ((event: DebugEvent) => void) | undefined;
+  /** Which lines the client logs (default: the THRIVESTACK_LOG environment variable, else `warn`). */
+  logLevel?: LogLevel | undefined;
+  /** Where log lines go: any object with debug/info/warn/error (console, pino, winston). Default: stderr. */
+  logger?: Logger | undefined;
 }
 
 /** Per-call options of `group()`. */

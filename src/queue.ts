@@ -12,6 +12,7 @@ import { BadRequestError, QueueError, ThriveStackError, UnexpectedResponseError 
 import { QUEUE_DEFAULTS, type DeliveryFailure, type QueueOptions } from './queue-options.js';
 import type { WireGroupCall } from './types.js';
 import type { PreparedCall } from './validate.js';
+import type { Log } from './logger.js';
 
 interface Entry {
   seq: number;
@@ -85,8 +86,12 @@ export class BatchQueue {
   #failures: DeliveryFailure[] = [];
   #failureCalls = 0;
 
-  constructor(send: SendBatch, options: QueueOptions) {
+  /** Where the queue's console summaries go (the client's logger). */
+  readonly #log: Log | undefined;
+
+  constructor(send: SendBatch, options: QueueOptions, log?: Log) {
     this.#send = send;
+    this.#log = log;
     this.#onError = options.onError;
     this.#flushInterval = options.flushInterval ?? QUEUE_DEFAULTS.flushInterval;
     if (!(this.#flushInterval >= 0)) throw new QueueError(`\`flushInterval\` must be a non-negative number of ms.`);

@@ -14,6 +14,7 @@ import {
 import { isRetryableStatus, parseRetryAfter, retryDelay, type RetryPolicy } from './retry-policy.js';
 import type { Redactor } from './redact.js';
 import { redactHeaders } from './redact.js';
+import type { Log } from './logger.js';
 
 /** What the client reports to a `debug` hook. Header values of `x-api-key` are redacted. */
 export type DebugEvent =
@@ -67,6 +68,8 @@ export interface TransportConfig {
   fetch?: ((request: Request) => Promise<Response>) | undefined;
   redact: Redactor;
   debug?: ((event: DebugEvent) => void) | undefined;
+  /** Where the per-attempt log lines go (already filtered by level and redacted). */
+  log?: Log | undefined;
 }
 
 /**
