@@ -4,7 +4,17 @@
  * same validation (`validate.ts`), the same openapi-fetch client and the same retrying transport.
  */
 import { createWireClient, type WireClient } from './wire-client.js';
-import { resolveApiKey, resolveOptions, type ClientOptions, type RequestOptions, type ResolvedOptions } from './options.js';
+import {
+  CLOSE_RULES,
+  checkClientOptions,
+  checkRequestOptions,
+  resolveApiKey,
+  resolveOptions,
+  type ClientOptions,
+  type RequestOptions,
+  type ResolvedOptions,
+} from './options.js';
+import { checkOptions } from './option-check.js';
 import { createTransport, RecordedRequest, type RequestTarget } from './transport.js';
 import { redactorFor } from './redact.js';
 import { createLog } from './logger.js';
@@ -21,6 +31,7 @@ export class ThriveStack {
   readonly #queue: BatchQueue;
 
   constructor(options: ClientOptions = {}) {
+    checkClientOptions(options);
     const apiKey = resolveApiKey(options);
     this.#options = resolveOptions(options);
     this.baseUrl = this.#options.baseUrl;
@@ -42,6 +53,7 @@ export class ThriveStack {
    * last attempt.
    */
   async group(calls: GroupCall | readonly GroupCall[], options: RequestOptions = {}): Promise<GroupResponse> {
+    checkRequestOptions(options);
     const { body } = prepareRequest(calls);
     return this.#post(body, options, true);
   }
@@ -76,9 +88,11 @@ export class ThriveStack {
 
   /**
    * Flushes, stops all timers and resolves within `timeout` (never rejects) with what happened to
-   * every call. `enqueue()` afterwards throws.
+   * every call; `timeout: Infinity` waits until every call is delivered or failed. `enqueue()`
+   * afterwards throws. Invalid options throw `ConfigurationError` at once (nothing is closed then).
    */
   close(options?: CloseOptions): Promise<CloseReport> {
+    checkOptions('close()', options, CLOSE_RULES);
     return this.#queue.close(options);
   }
 

@@ -38,7 +38,19 @@ function plainlyFaithful(node: unknown, depth: number): boolean {
   return true;
 }
 
-/** Each unfaithful value in `value`, with its path (wire keys) and what is wrong with it. */
+/**
+ * How deep a value inside a call (a trait, a context entry) may nest. Deeper values are refused: the
+ * API documents no such structures, and walking or serializing them could overflow the stack.
+ */
+export const MAX_NESTING_DEPTH = 100;
+
+/** Path length of a call's own fields' values (`traits` → `employees`): nesting counts from there. */
+const VALUE_ROOT = 2;
+
+/**
+ * Each unfaithful value in a call, with its path (wire keys) and what is wrong with it. The walk
+ * never goes deeper than `MAX_NESTING_DEPTH` levels below a field's value, so it cannot overflow.
+ */
 export function unfaithfulValues(value: unknown): Array<{ path: string[]; message: string }> {
   if (plainlyFaithful(value, 32)) return [];
   const found: Array<{ path: string[]; message: string }> = [];
@@ -52,6 +64,13 @@ export function unfaithfulValues(value: unknown): Array<{ path: string[]; messag
       return;
     }
     if (typeof node !== 'object' || node === null || node instanceof Date) return;
+    if (path.length >= VALUE_ROOT + MAX_NESTING_DEPTH) {
+      found.push({
+        path: path.slice(0, VALUE_ROOT),
+        message: `nests more than ${MAX_NESTING_DEPTH} levels deep, which the client refuses; flatten it`,
+      });
+      return;
+    }
     if (ancestors.has(node)) {
       found.push({ path: [...path], message: 'refers back to an object that contains it (a circular structure), which JSON cannot carry' });
       return;

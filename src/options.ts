@@ -4,7 +4,8 @@ import { ConfigurationError } from './errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import type { DebugEvent } from './transport.js';
 import type { QueueOptions } from './queue-options.js';
-import type { Logger, LogLevel } from './logger.js';
+import { LOG_LEVELS, type Logger, type LogLevel } from './logger.js';
+import { checkOptions, type Rules } from './option-check.js';
 
 export interface ClientOptions extends Partial<RetryPolicy>, QueueOptions {
   /** Your ThriveStack API key. Defaults to the THRIVESTACK_API_KEY environment variable. */
@@ -15,9 +16,9 @@ export interface ClientOptions extends Partial<RetryPolicy>, QueueOptions {
   allowInsecureHttp?: boolean | undefined;
   /** The fetch to use (default: `globalThis.fetch`). */
   fetch?: ((request: Request) => Promise<Response>) | undefined;
-  /** Per-attempt timeout in ms (default 10,000). */
+  /** Per-attempt timeout in ms (default 10,000; more than 0, at most 2^31−1). */
   timeout?: number | undefined;
-  /** Headers added to every request (e.g. for a proxy). Cannot override `x-api-key`. */
+  /** Headers added to every request (e.g. for a proxy). Cannot set `x-api-key`. */
   defaultHeaders?: Record<string, string> | undefined;
   /** Receives every request, response, error and retry, with the API key redacted. */
   debug?: ((event: DebugEvent) => void) | undefined;
@@ -31,8 +32,11 @@ export interface ClientOptions extends Partial<RetryPolicy>, QueueOptions {
 export interface RequestOptions {
   /** Aborts the call and its pending retries. */
   signal?: AbortSignal | undefined;
+  /** Per-attempt timeout in ms for this call (more than 0, at most 2^31−1). */
   timeout?: number | undefined;
+  /** Retries for this call (a whole number, 0 or more). */
   maxRetries?: number | undefined;
+  /** Headers for this call's request. Cannot set `x-api-key`. */
   headers?: Record<string, string> | undefined;
 }
 
@@ -46,19 +50,76 @@ export interface ResolvedOptions extends RetryPolicy {
   defaultHeaders: Record<string, string>;
 }
 
+const ATTEMPT_RULES = {
+  timeout: { type: 'ms', min: 0, exclusiveMin: true },
+  maxRetries: { type: 'integer', min: 0, max: 1_000 },
+} as const satisfies Rules;
+
+/** Every option of `new ThriveStack()`, with what it takes. */
+export const CLIENT_RULES = {
+  apiKey: { type: 'string' },
+  baseUrl: { type: 'string' },
+  allowInsecureHttp: { type: 'boolean' },
+  fetch: { type: 'function' },
+  ...ATTEMPT_RULES,
+  minRetryDelay: { type: 'ms', min: 0 },
+  maxRetryDelay: { type: 'ms', min: 0 },
+  maxRetryAfter: { type: 'ms', min: 0 },
+  defaultHeaders: { type: 'strings' },
+  debug: { type: 'function' },
+  logLevel: { type: 'enum', values: LOG_LEVELS },
+  logger: { type: 'methods', names: ['debug', 'info', 'warn', 'error'] },
+  flushAt: { type: 'integer', min: 1 },
+  flushInterval: { type: 'ms', min: 0 },
+  maxQueueSize: { type: 'integer', min: 1 },
+  maxConcurrentRequests: { type: 'integer', min: 1, max: 1_000 },
+  onError: { type: 'function' },
+} as const satisfies Rules & Record<keyof ClientOptions, unknown>;
+
+/** The options of `group(calls, options)`. */
+export const REQUEST_RULES = {
+  signal: { type: 'signal' },
+  ...ATTEMPT_RULES,
+  headers: { type: 'strings' },
+} as const satisfies Rules & Record<keyof RequestOptions, unknown>;
+
+/** The options of `close(options)`. */
+export const CLOSE_RULES = {
+  timeout: { type: 'ms', min: 0, infinity: 'wait until every call is delivered or failed' },
+} as const satisfies Rules;
+
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+/** What a header value can carry: visible ASCII. An API key holds nothing else. */
+const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 function environmentKey(): string | undefined {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   return env?.THRIVESTACK_API_KEY || undefined;
 }
 
+/**
+ * The API key, trimmed (a key read from a secrets file often ends with a newline). Refused without
+ * ever echoing it: missing, empty, or holding a character a header value cannot carry.
+ */
 export function resolveApiKey(options: ClientOptions): string {
-  const key = options.apiKey ?? environmentKey();
-  if (typeof key !== 'string' || key.trim() === '') {
+  const given = options.apiKey ?? environmentKey();
+  const source = options.apiKey !== undefined ? '`apiKey`' : 'THRIVESTACK_API_KEY';
+  const key = typeof given === 'string' ? given.trim() : '';
+  if (key === '') {
+    const what = typeof given === 'string' ? `${source} is empty` : 'No ThriveStack API key';
     throw new ConfigurationError(
-      'No ThriveStack API key: pass `apiKey` to `new ThriveStack({ apiKey })` or set the THRIVESTACK_API_KEY ' +
+      `${what}: pass \`apiKey\` to \`new ThriveStack({ apiKey })\` or set the THRIVESTACK_API_KEY ` +
         'environment variable (ThriveStack dashboard: Settings → API Keys).',
+    );
+  }
+  if (!VISIBLE_ASCII.test(key)) {
+    const at = [...key].findIndex((c) => !VISIBLE_ASCII.test(c));
+    throw new ConfigurationError(
+      `The API key from ${source} holds a character an HTTP header cannot carry (a control character, a space ` +
+        `or a non-ASCII character, at position ${at + 1} of ${key.length}). Copy the key again from the ThriveStack ` +
+        'dashboard (Settings → API Keys); the key itself is not shown here.',
     );
   }
   return key;
@@ -75,6 +136,9 @@ function resolveBaseUrl(options: ClientOptions): string {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ConfigurationError(`\`baseUrl\` must be an https:// URL, got ${url.protocol}//.`);
   }
+  if (url.username || url.password) {
+    throw new ConfigurationError('`baseUrl` must not hold a user name or password; pass the API key as `apiKey`.');
+  }
   if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname) && !options.allowInsecureHttp) {
     throw new ConfigurationError(
       `\`baseUrl\` ${url.origin} uses plain http://, which would send your API key in clear text. Use https://, ` +
@@ -84,12 +148,24 @@ function resolveBaseUrl(options: ClientOptions): string {
   return raw.replace(/\/+$/, '');
 }
 
-function nonNegative(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ConfigurationError(`\`${name}\` must be a non-negative number of ${name === 'maxRetries' ? 'retries' : 'ms'}, got ${String(value)}.`);
+/**
+ * Headers a caller adds (`defaultHeaders`, or `headers` per call): valid names and values, and never
+ * the API key's header. Values are never echoed (they may be secrets of their own).
+ */
+export function checkHeaders(option: string, headers: Record<string, string> | undefined): void {
+  for (const name of Object.keys(headers ?? {})) {
+    if (name.toLowerCase() === 'x-api-key') {
+      throw new ConfigurationError(`Set the API key with \`apiKey\` when creating the client, not in \`${option}\`.`);
+    }
+    if (!HEADER_NAME.test(name)) {
+      throw new ConfigurationError(`\`${option}\` names a header ${JSON.stringify(name)}, which is not a valid header name.`);
+    }
+    if (!HEADER_VALUE.test(headers![name]!)) {
+      throw new ConfigurationError(
+        `\`${option}\`: the value of the header "${name}" holds a line break, a NUL or another character a header cannot carry.`,
+      );
+    }
   }
-  return value;
 }
 
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
@@ -97,18 +173,25 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
   if (!fetchImpl && typeof globalThis.fetch !== 'function') {
     throw new ConfigurationError('No `fetch` in this runtime: pass one as the `fetch` option.');
   }
-  const headers = { ...options.defaultHeaders };
-  for (const name of Object.keys(headers)) {
-    if (name.toLowerCase() === 'x-api-key') throw new ConfigurationError('Set the API key with `apiKey`, not in `defaultHeaders`.');
-  }
+  checkHeaders('defaultHeaders', options.defaultHeaders);
   return {
     baseUrl: resolveBaseUrl(options),
     fetch: fetchImpl,
-    defaultHeaders: headers,
-    timeout: nonNegative('timeout', options.timeout, DEFAULT_TIMEOUT),
-    maxRetries: Math.floor(nonNegative('maxRetries', options.maxRetries, DEFAULT_RETRY_POLICY.maxRetries)),
-    minRetryDelay: nonNegative('minRetryDelay', options.minRetryDelay, DEFAULT_RETRY_POLICY.minRetryDelay),
-    maxRetryDelay: nonNegative('maxRetryDelay', options.maxRetryDelay, DEFAULT_RETRY_POLICY.maxRetryDelay),
-    maxRetryAfter: nonNegative('maxRetryAfter', options.maxRetryAfter, DEFAULT_RETRY_POLICY.maxRetryAfter),
+    defaultHeaders: { ...options.defaultHeaders },
+    timeout: options.timeout ?? DEFAULT_TIMEOUT,
+    maxRetries: options.maxRetries ?? DEFAULT_RETRY_POLICY.maxRetries,
+    minRetryDelay: options.minRetryDelay ?? DEFAULT_RETRY_POLICY.minRetryDelay,
+    maxRetryDelay: options.maxRetryDelay ?? DEFAULT_RETRY_POLICY.maxRetryDelay,
+    maxRetryAfter: options.maxRetryAfter ?? DEFAULT_RETRY_POLICY.maxRetryAfter,
   };
+}
+
+/** Every check of the constructor's options, in order: names and values, the key, the rest. */
+export function checkClientOptions(options: unknown): asserts options is ClientOptions {
+  checkOptions('new ThriveStack()', options, CLIENT_RULES);
+}
+
+export function checkRequestOptions(options: unknown): asserts options is RequestOptions {
+  checkOptions("group()'s options", options, REQUEST_RULES);
+  checkHeaders('headers', (options as RequestOptions | undefined)?.headers);
 }

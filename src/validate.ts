@@ -11,7 +11,8 @@ import { ValidationError } from './errors.js';
 import { unfaithfulValues, utf8Length } from './json-safety.js';
 import type { GroupCall, WireGroupCall } from './types.js';
 import type { ValidationIssue } from './validation-issue.js';
-import { callerPath, describe, toWireCall } from './wire.js';
+import { callerPath, describe, isPlainRecord, toWireCall } from './wire.js';
+import { dateTime } from './formats.js';
 
 const FORMAT_EXAMPLES: Record<string, string> = {
   'date-time': 'an ISO 8601 date-time such as "2024-01-15T10:30:00Z"',
@@ -31,10 +32,35 @@ function splitPointer(pointer: string): string[] {
   return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
+/** The two date fields: `timestamp` of a call and the reserved trait `created_at`. */
+function dateField(segments: readonly string[]): 'timestamp' | 'created_at' | undefined {
+  const last = segments[segments.length - 1];
+  if (last === 'timestamp' && segments.length === 2) return 'timestamp';
+  if (last === 'created_at' && segments[segments.length - 2] === 'traits' && segments.length === 3) return 'created_at';
+  return undefined;
+}
+
+/** Why a date field's value was refused, when there is more to say than "expected a date". */
+function dateAdvice(value: unknown): string | undefined {
+  if (typeof value === 'number') {
+    return `got the number ${value}; pass a Date (e.g. \`new Date(${value})\` for epoch milliseconds) or an ISO 8601 string`;
+  }
+  if (typeof value === 'string' && dateTime(`${value}Z`)) {
+    return `got ${describe(value)}, which has no time zone; add "Z" (UTC) or an offset such as "+02:00"`;
+  }
+  return undefined;
+}
+
 /** One schema error of the generated validator → an issue in the caller's words. */
 function describeSchemaIssue(issue: SchemaIssue, data: unknown, segments: string[]): string {
   const value = valueAt(data, segments);
   const p = issue.params;
+  const field = dateField(segments);
+  if (field) {
+    const advice = dateAdvice(value);
+    const expected = field === 'timestamp' ? 'a Date or an ISO 8601 date-time such as "2024-01-15T10:30:00Z"' : 'a Date or an ISO 8601 date or date-time such as "2023-06-01"';
+    if (advice) return `expected ${expected}, ${advice}`;
+  }
   switch (issue.keyword) {
     case 'type':
       return `expected ${withArticle(String(p.type))}, got ${describe(value)}`;
@@ -59,9 +85,9 @@ function describeSchemaIssue(issue: SchemaIssue, data: unknown, segments: string
  * Schema issues of a wire request, in caller terms. Errors inside an `anyOf` are folded into the
  * single `anyOf` error at the same place, so each problem is told once.
  */
-function schemaIssues(wire: unknown, root: 'call' | 'calls'): ValidationIssue[] {
+function schemaIssues(wire: unknown, root: 'call' | 'calls', skip: ReadonlySet<string> = new Set()): ValidationIssue[] {
   if (validateGroupRequest(wire)) return [];
-  const errors = validateGroupRequest.errors ?? [];
+  const errors = (validateGroupRequest.errors ?? []).filter((e) => !skip.has(e.instancePath.split('/')[1] ?? ''));
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
   const issues: ValidationIssue[] = [];
   for (const error of errors) {
@@ -126,12 +152,19 @@ export function prepareRequest(input: GroupCall | readonly GroupCall[]): Prepare
   const root = many ? 'calls' : 'call';
   const list: readonly GroupCall[] = many ? input : [input as GroupCall];
   const issues: ValidationIssue[] = [];
+  // A call that is not an object (`group()`, `group(null)`, `[42]`) is told once, as such.
+  const notObjects = new Set<string>();
+  list.forEach((call, i) => {
+    if (!isPlainRecord(call)) notObjects.add(String(i));
+  });
   const calls = list.map((call, i) => toWireCall(call, many ? `calls[${i}]` : 'call', issues));
   const tooMany = list.length > MAX_CALLS_PER_REQUEST;
   if (!tooMany) {
-    calls.forEach((wire, i) => issues.push(...callIssues(wire, many ? `calls[${i}]` : 'call')));
+    calls.forEach((wire, i) => {
+      if (!notObjects.has(String(i))) issues.push(...callIssues(wire, many ? `calls[${i}]` : 'call'));
+    });
   }
-  issues.push(...schemaIssues(calls, root));
+  issues.push(...schemaIssues(calls, root, notObjects));
   if (issues.length) throw new ValidationError(dedupe(issues));
 
   const body = JSON.stringify(calls);
@@ -161,6 +194,7 @@ export interface PreparedCall {
 export function prepareCall(input: GroupCall): PreparedCall {
   const issues: ValidationIssue[] = [];
   const call = toWireCall(input, 'call', issues);
+  if (!isPlainRecord(input)) throw new ValidationError(issues);
   const unsafe = callIssues(call, 'call');
   if (unsafe.length) issues.push(...unsafe);
   if (!validateGroupRequest([call])) issues.push(...schemaIssues([call], 'call'));

@@ -60,13 +60,25 @@ function mapContext(context: Record<string, unknown>, at: string, issues: Valida
   return out;
 }
 
-function mapTimestamp(value: unknown, at: string, issues: ValidationIssue[]): unknown {
+/** A `Date` → its ISO 8601 date-time (what the API takes); anything else as it is. */
+function mapDate(value: unknown, path: string, issues: ValidationIssue[]): unknown {
   if (!(value instanceof Date)) return value;
   if (Number.isNaN(value.getTime())) {
-    issues.push({ path: `${at}.timestamp`, message: 'is an invalid Date; pass a valid Date or an ISO 8601 string' });
+    issues.push({ path, message: 'is an invalid Date; pass a valid Date or an ISO 8601 string' });
     return undefined;
   }
   return value.toISOString();
+}
+
+/** Traits as given, except a `created_at` Date, sent as an ISO date-time (a copy is made only then). */
+function mapTraits(traits: Record<string, unknown>, at: string, issues: ValidationIssue[]): Record<string, unknown> {
+  if (!(traits.created_at instanceof Date) || !hasOwn(traits, 'created_at')) return traits;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(traits)) {
+    const value = key === 'created_at' ? mapDate(traits[key], `${at}.traits.created_at`, issues) : traits[key];
+    if (value !== undefined) setOwn(out, key, value);
+  }
+  return out;
 }
 
 /**
@@ -75,7 +87,7 @@ function mapTimestamp(value: unknown, at: string, issues: ValidationIssue[]): un
  */
 export function toWireCall(call: GroupCall, at: string, issues: ValidationIssue[]): WireGroupCall {
   if (!isPlainRecord(call)) {
-    issues.push({ path: at, message: `expected a group call object, got ${describe(call)}` });
+    issues.push({ path: at, message: `expected a group call object such as { groupId, userId }, got ${describe(call)}` });
     return call as unknown as WireGroupCall;
   }
   const out: Record<string, unknown> = {};
@@ -90,7 +102,8 @@ export function toWireCall(call: GroupCall, at: string, issues: ValidationIssue[
       continue;
     }
     if (key === 'context' && isPlainRecord(value)) setOwn(out, wireName, mapContext(value, at, issues));
-    else if (key === 'timestamp') setOwn(out, wireName, mapTimestamp(value, at, issues));
+    else if (key === 'traits' && isPlainRecord(value)) setOwn(out, wireName, mapTraits(value, at, issues));
+    else if (key === 'timestamp') setOwn(out, wireName, mapDate(value, `${at}.timestamp`, issues));
     else setOwn(out, wireName, value);
   }
   return out as WireGroupCall;
@@ -122,5 +135,6 @@ export function describe(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'bigint') return `a BigInt (${value}n)`;
   if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
+  if (value instanceof Date) return 'a Date';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
