@@ -190,3 +190,105 @@ describe('keys that name prototype properties are plain data', () => {
     expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
   });
 });
+
+describe('wrong arguments from plain JavaScript are ValidationErrors, never raw TypeErrors', () => {
+  it.each([
+    ['nothing', undefined],
+    ['null', null],
+    ['a number', 42],
+    ['a string', 'acct-1'],
+    ['a function', () => ok],
+  ])('group(%s) is refused with one issue, nothing sent', async (_, input) => {
+    const error = await refusal(input as never);
+    expect(error.issues).toEqual([{ path: 'call', message: expect.stringMatching(/^expected a group call object such as \{ groupId, userId \}, got /) }]);
+  });
+
+  it('an array holding null or a number names each bad entry once, and still checks the others', async () => {
+    const error = await refusal([null, ok, 7, { groupId: 'g' }] as never);
+    expect(error.issues).toEqual([
+      { path: 'calls[0]', message: 'expected a group call object such as { groupId, userId }, got null' },
+      { path: 'calls[2]', message: 'expected a group call object such as { groupId, userId }, got 7' },
+      { path: 'calls[3].userId', message: 'is required' },
+    ]);
+  });
+
+  it.each([[undefined], [null], [42], [[ok]]])('enqueue(%o) throws ValidationError and queues nothing', (input) => {
+    const { client } = recordingClient();
+    expect(() => client.enqueue(input as never)).toThrow(ValidationError);
+    expect(client.queueSize).toBe(0);
+  });
+
+  it('enqueueAsync(null) rejects with ValidationError', async () => {
+    const { client } = recordingClient();
+    await expect(client.enqueueAsync(null as never)).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('nesting depth', () => {
+  const nested = (depth: number): unknown => {
+    let value: unknown = 'leaf';
+    for (let i = 0; i < depth; i++) value = { a: value };
+    return value;
+  };
+
+  it('a trait nested 20,000 deep is a ValidationError naming the trait (no stack overflow), nothing sent', async () => {
+    const error = await refusal({ ...ok, traits: { deep: nested(20_000) as never, plan: 'pro' } });
+    expect(error.issues).toEqual([{ path: 'call.traits.deep', message: 'nests more than 100 levels deep, which the client refuses; flatten it' }]);
+  });
+
+  it('arrays count as levels too, and so do context values; enqueue() refuses likewise', async () => {
+    let list: unknown = 1;
+    for (let i = 0; i < 5_000; i++) list = [list];
+    const error = await refusal({ ...ok, context: { trail: list } });
+    expect(error.issues).toEqual([{ path: 'call.context.trail', message: expect.stringContaining('nests more than 100 levels deep') }]);
+    const { client } = recordingClient();
+    expect(() => client.enqueue({ ...ok, traits: { deep: nested(10_000) as never } })).toThrow(/call\.traits\.deep: nests more than 100/);
+  });
+
+  it('100 levels are accepted and sent as written', async () => {
+    const { client, sent } = recordingClient();
+    await client.group({ ...ok, traits: { deep: nested(100) as never } });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.split('{"a":').length - 1).toBe(100);
+  });
+});
+
+describe('messages say what to do', () => {
+  it('uses the right article: "an object", "an array", "a Date"', async () => {
+    const error = await refusal({ ...ok, traits: { plan: {} as never, industry: [] as never, website: new Date(0) as never } });
+    expect(error.issues).toHaveLength(3);
+    expect(error.issues).toEqual(
+      expect.arrayContaining([
+        { path: 'call.traits.plan', message: 'expected a string, got an object' },
+        { path: 'call.traits.industry', message: 'expected a string, got an array' },
+        { path: 'call.traits.website', message: 'expected a string, got a Date' },
+      ]),
+    );
+  });
+
+  it('created_at takes a Date, like timestamp, sent as an ISO date-time', async () => {
+    const { client, sent } = recordingClient();
+    const traits = { created_at: new Date(Date.UTC(2023, 5, 1)) as never, plan: 'pro' };
+    await client.group({ ...ok, traits });
+    expect(JSON.parse(sent[0]!)[0].traits).toEqual({ created_at: '2023-06-01T00:00:00.000Z', plan: 'pro' });
+    expect(traits.created_at).toBeInstanceOf(Date); // the caller's object is left as it was
+    const error = await refusal({ ...ok, traits: { created_at: new Date('nope') as never } });
+    expect(error.issues).toEqual([{ path: 'call.traits.created_at', message: 'is an invalid Date; pass a valid Date or an ISO 8601 string' }]);
+  });
+
+  it('a date-time without a time zone says the zone is what is missing', async () => {
+    const error = await refusal({ ...ok, timestamp: '2024-01-15T10:30:00', traits: { created_at: '2023-06-01 08:00:00' } });
+    expect(error.issues).toEqual([
+      { path: 'call.traits.created_at', message: expect.stringContaining('which has no time zone; add "Z" (UTC) or an offset such as "+02:00"') },
+      { path: 'call.timestamp', message: expect.stringContaining('"2024-01-15T10:30:00", which has no time zone; add "Z" (UTC) or an offset') },
+    ]);
+  });
+
+  it('epoch milliseconds where a date is expected point to Date', async () => {
+    const error = await refusal({ ...ok, timestamp: 1_705_314_600_000 as never, traits: { created_at: 1_685_577_600_000 as never } });
+    expect(error.issues).toEqual([
+      { path: 'call.traits.created_at', message: expect.stringContaining('got the number 1685577600000; pass a Date (e.g. `new Date(1685577600000)`') },
+      { path: 'call.timestamp', message: expect.stringContaining('got the number 1705314600000; pass a Date (e.g. `new Date(1705314600000)`') },
+    ]);
+  });
+});
