@@ -219,9 +219,9 @@ try {
   for (const file of [...REQUIRED, ...(hasBin ? [manifest.bin!.thrivestack!.replace(/^\.\//, '')] : [])]) {
     assert.ok(files.includes(file), `the tarball holds ${file}`);
   }
-  for (const file of ['dist/index.js', 'dist/index.cjs']) {
+  for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/testing.js', 'dist/testing.cjs']) {
     const code = readFileSync(join(ROOT, file), 'utf8');
-    assert.doesNotMatch(code, /(from\s*|require\(\s*|import\(\s*)["']node:/, `${file} (the universal entry) imports nothing from node:`);
+    assert.doesNotMatch(code, /(from\s*|require\(\s*|import\(\s*)["']node:/, `${file} (a universal entry) imports nothing from node:`);
   }
 
   step('install the tarball into a fresh project');
