@@ -273,7 +273,7 @@ describe('records', () => {
     expect(calls.map((c) => c.group_id)).toEqual(['g0', 'g1', 'g2', 'g3']);
     expect(api.requests).toHaveLength(2);
     await expect(api.waitForCalls(3)).resolves.toHaveLength(4); // already there
-    await expect(api.waitForCalls(5, { timeout: 20 })).rejects.toThrow('waitForCalls(5): only 4 calls accepted within 20 ms (2 requests received)');
+    await expect(api.waitForCalls(5, { timeout: 20 })).rejects.toThrow(/^waitForCalls\(5\): only 4 calls accepted within 20 ms \(2 requests received\)\. .* call flush\(\)/);
     await expect(api.waitForCalls(-1)).rejects.toThrow(TypeError);
   });
 
@@ -381,7 +381,9 @@ describe('scripted faults', () => {
     await waitFor(() => api.pendingFaults === 0);
     controller.abort();
     await expect(pending).rejects.toBeInstanceOf(RequestAbortedError);
-    expect(api.requests.map((r) => r.outcome)).toEqual(['aborted']);
+    // the client gives up at once; the mock records the request when its fetch settles, just after
+    await waitFor(() => api.requests.length === 1);
+    expect(api.requests.map((r) => [r.status, r.outcome, r.scripted])).toEqual([[0, 'aborted', true]]);
 
     api.failNext('reset', { delay: Infinity });
     const reason = new DOMException('gave up', 'AbortError');
@@ -399,6 +401,24 @@ describe('scripted faults', () => {
     await waitFor(() => api.pendingFaults === 0);
     api.reset();
     await expect(hanging).rejects.toMatchObject({ message: 'fetch failed', cause: { code: 'ECONNRESET' } });
+    expect(api.requests).toEqual([]);
+  });
+
+  it('an abort or a reset() right after the fetch began (while its body is read) still ends the request, never leaves it hanging', async () => {
+    const api = createMockApi();
+    const body = JSON.stringify([{ group_id: 'g', user_id: 'u' }]);
+    api.failNext(503, { delay: Infinity });
+    const controller = new AbortController();
+    const aborted = api.fetch(URL_, { method: 'POST', body, signal: controller.signal });
+    controller.abort(new Error('right away'));
+    await expect(aborted).rejects.toThrow('right away');
+    await waitFor(() => api.requests.length === 1);
+    expect(api.requests[0]!.outcome).toBe('aborted');
+
+    api.failNext(503, { delay: Infinity });
+    const dropped = api.fetch(URL_, { method: 'POST', body });
+    api.reset();
+    await expect(dropped).rejects.toMatchObject({ message: 'fetch failed', cause: { code: 'ECONNRESET' } });
     expect(api.requests).toEqual([]);
   });
 

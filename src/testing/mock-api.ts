@@ -42,7 +42,10 @@ export interface MockRequest {
 }
 
 export interface WaitOptions {
-  /** Milliseconds to wait before rejecting (default 5,000). */
+  /**
+   * Milliseconds to wait before rejecting (default 4,000: under the 5 s a test gets by default in
+   * vitest and jest, so that this rejection, which says what arrived, is what a failing test reports).
+   */
   timeout?: number;
 }
 
@@ -148,6 +151,7 @@ export function createMockApi(options: MockApiOptions = {}): MockApi {
   /** Waits `ms` (Infinity: forever), rejecting with the signal's reason when it fires, or a reset on `reset()`. */
   function pause(ms: number, signal: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const done = (): void => {
         clearTimeout(timer);
@@ -180,6 +184,8 @@ export function createMockApi(options: MockApiOptions = {}): MockApi {
   async function meetFault(fault: Fault, request: Request, seen: Seen): Promise<Response> {
     if (fault.delay > 0) {
       try {
+        // reset() came while the body was read: the request is dropped, as reset() drops those waiting
+        if (seen.generation !== generation) throw connectionReset();
         await pause(fault.delay, request.signal);
       } catch (error) {
         const outcome = request.signal.aborted ? 'aborted' : 'reset';
@@ -209,11 +215,23 @@ export function createMockApi(options: MockApiOptions = {}): MockApi {
   const fetch: MockFetch = async (input, init) => {
     const request = new Request(input, init); // a bad URL or init rejects here, as fetch does
     if (request.signal.aborted) throw request.signal.reason;
-    const bytes = new Uint8Array(await request.arrayBuffer());
+    // Faults are met in the order requests arrive (concurrent ones too), and a reset() while a body is
+    // read forgets that request: both are decided now, before the body is read.
+    const fault = faults.take();
+    const arrived = generation;
+    const headers = Object.freeze(redactHeaders(request.headers));
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await request.arrayBuffer());
+    } catch (error) {
+      // the signal fired while the body was read: fetch rejects with its reason
+      const seen = { method: request.method, url: request.url, headers, body: undefined, rawBody: '', generation: arrived };
+      record(seen, { status: NO_ANSWER, outcome: request.signal.aborted ? 'aborted' : 'reset', scripted: Boolean(fault), response: undefined });
+      throw error;
+    }
     const rawBody = new TextDecoder().decode(bytes);
     const url = new URL(request.url);
-    const seen = { method: request.method, url: request.url, headers: Object.freeze(redactHeaders(request.headers)), body: parseJson(rawBody), rawBody, generation };
-    const fault = faults.take();
+    const seen = { method: request.method, url: request.url, headers, body: parseJson(rawBody), rawBody, generation: arrived };
     if (fault) return meetFault(fault, request, seen);
     return respond(judge({ method: request.method, url, headers: request.headers, bytes }, rules), seen);
   };
@@ -234,7 +252,7 @@ export function createMockApi(options: MockApiOptions = {}): MockApi {
       return api;
     },
     waitForCalls(count, waitOptions = {}) {
-      const { timeout = 5_000 } = waitOptions;
+      const { timeout = 4_000 } = waitOptions;
       if (!Number.isInteger(count) || count < 0) return Promise.reject(new TypeError(`waitForCalls: count must be a whole number >= 0, got ${String(count)}`));
       if (!(timeout >= 0) || timeout > 2 ** 31 - 1) return Promise.reject(new TypeError(`waitForCalls: timeout must be milliseconds from 0 to ${2 ** 31 - 1}, got ${String(timeout)}`));
       if (calls.length >= count) return Promise.resolve(snapshot(calls));
@@ -248,7 +266,13 @@ export function createMockApi(options: MockApiOptions = {}): MockApi {
         };
         const timer = setTimeout(() => {
           waiters = waiters.filter((w) => w !== waiter);
-          reject(new Error(`waitForCalls(${count}): only ${calls.length} call${calls.length === 1 ? '' : 's'} accepted within ${timeout} ms (${requests.length} request${requests.length === 1 ? '' : 's'} received)`));
+          reject(
+            new Error(
+              `waitForCalls(${count}): only ${calls.length} call${calls.length === 1 ? '' : 's'} accepted within ${timeout} ms ` +
+                `(${requests.length} request${requests.length === 1 ? '' : 's'} received). Calls queued with enqueue() leave ` +
+                'when flushAt calls wait or after flushInterval: call flush(), or give the client a small flushInterval.',
+            ),
+          );
         }, timeout);
         waiters.push(waiter);
       });
