@@ -3,6 +3,9 @@
  * - the universal entry `src/index.ts` → dist/index.js (ESM) + dist/index.cjs (CJS) with
  *   dist/index.d.ts + dist/index.d.cts. Platform-neutral: it runs in Node 18+, browsers and edge
  *   runtimes, and its dependencies stay external (the package's `dependencies` install them).
+ * - the test double `src/testing/index.ts` → dist/testing.js + dist/testing.cjs with dist/testing.d.ts +
+ *   dist/testing.d.cts: the `thrivestack-group/testing` entry, built on its own so that the universal
+ *   entry's bundle stays exactly as it was (it never reaches src/testing/). Platform-neutral too.
  * - the Node-only CLI `src/cli/index.ts`, when it exists → dist/cli/index.js (ESM, executable, with a
  *   `#!/usr/bin/env node` line), the `thrivestack` bin of package.json.
  */
@@ -44,6 +47,12 @@ export const coreOptions = {
   outDir: 'dist',
 } satisfies Options;
 
+/** The options of the `thrivestack-group/testing` entry: the universal entry's, for another file. */
+export const testingOptions = {
+  ...coreOptions,
+  entry: { testing: 'src/testing/index.ts' },
+} satisfies Options;
+
 function cliOptions(): Options {
   const source = readFileSync(CLI_ENTRY, 'utf8');
   return {
@@ -61,4 +70,4 @@ function cliOptions(): Options {
   };
 }
 
-export default defineConfig(() => (existsSync(CLI_ENTRY) ? [coreOptions, cliOptions()] : [coreOptions]));
+export default defineConfig(() => (existsSync(CLI_ENTRY) ? [coreOptions, testingOptions, cliOptions()] : [coreOptions, testingOptions]));

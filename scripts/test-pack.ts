@@ -8,9 +8,12 @@
  *     its dependencies);
  *  3. `import`s it from an .mjs file and `require`s it from a .cjs file, and sends a group call through
  *     each (with a stub `fetch`), checking that a bad call throws the package's `ValidationError`;
+ *     does the same with `thrivestack-group/testing`: a call through `createMockApi()`'s fetch, a
+ *     refused body and a scripted 429;
  *  4. type-checks a TypeScript consumer (.mts and .cts, `moduleResolution: nodenext`, no skipLibCheck)
  *     against it with the repo's TypeScript, including a `@ts-expect-error` that fails if the types
- *     degrade to `any`;
+ *     degrade to `any`; the same for a consumer of `thrivestack-group/testing`, and for both with
+ *     `moduleResolution: node10` (which ignores `exports`: `typesVersions` serves it);
  *  5. runs the `thrivestack` bin's `--help` when the package has a bin (it must when src/cli exists).
  *
  * Everything happens in a temporary directory, removed at the end. Exits non-zero on any failure.
@@ -57,7 +60,18 @@ function run(command: string, args: string[], options: SpawnSyncOptions = {}): s
 }
 
 const ALLOWED = [/^package\.json$/, /^README(\.md)?$/i, /^LICENSE$/, /^openapi\/openapi\.yaml$/, /^dist\//];
-const REQUIRED = ['package.json', 'LICENSE', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts'];
+const REQUIRED = [
+  'package.json',
+  'LICENSE',
+  'dist/index.js',
+  'dist/index.cjs',
+  'dist/index.d.ts',
+  'dist/index.d.cts',
+  'dist/testing.js',
+  'dist/testing.cjs',
+  'dist/testing.d.ts',
+  'dist/testing.d.cts',
+];
 
 const ESM_CONSUMER = `
 import { ThriveStack, ValidationError, MAX_CALLS_PER_REQUEST } from '${NAME}';
@@ -111,6 +125,62 @@ export function isValidationError(error: unknown): boolean {
 export const missingUser: GroupCall = { groupId: 'acme' };
 `;
 
+/** The body of a test with `thrivestack-group/testing`, the same in ESM and CJS (wrapped in an async function). */
+const TESTING_BODY = `
+  const api = createMockApi();
+  const client = new ThriveStack({ apiKey: 'test', fetch: api.fetch, minRetryDelay: 1, logLevel: 'off' });
+  const result = await client.group({ groupId: 'g1', userId: 'u1' });
+  api.failNext(429, { retryAfter: 0 });
+  await client.group({ groupId: 'g2', userId: 'u2' });
+  const wire = createWireClient({ apiKey: 'test', fetch: api.fetch });
+  const refused = await wire.POST('/api/group', { body: [{ group_id: 'g3' }] });
+  console.log(JSON.stringify({
+    eventId: result.eventId,
+    calls: api.calls,
+    statuses: api.requests.map((r) => r.status),
+    key: api.requests[0].headers['x-api-key'],
+    refused: refused.error,
+  }));
+`;
+const ESM_TESTING_CONSUMER = `
+import { ThriveStack, createWireClient } from '${NAME}';
+import { createMockApi } from '${NAME}/testing';
+${TESTING_BODY}
+`;
+const CJS_TESTING_CONSUMER = `
+const { ThriveStack, createWireClient } = require('${NAME}');
+const { createMockApi } = require('${NAME}/testing');
+(async () => {
+${TESTING_BODY}
+})();
+`;
+
+const TS_TESTING_CONSUMER = `
+import { ThriveStack } from '${NAME}';
+import { createMockApi, type MockApi, type MockRequest, type WireGroupCall } from '${NAME}/testing';
+
+const api: MockApi = createMockApi({ apiKey: 'test' });
+export const client = new ThriveStack({ apiKey: 'test', fetch: api.fetch });
+export const chained: MockApi = api.failNext(429, { retryAfter: 0, times: 2 }).failNext('reset', { delay: 10 });
+export const calls: readonly WireGroupCall[] = api.calls;
+export const statuses: number[] = api.requests.map((request: MockRequest) => request.status);
+export const waited: Promise<readonly WireGroupCall[]> = api.waitForCalls(1, { timeout: 100 });
+// The types are real, not \`any\`: a 2xx is not a fault, and the records are read-only.
+// @ts-expect-error failNext takes an error status or 'reset'
+api.failNext('slow');
+// @ts-expect-error calls is a read-only snapshot
+api.calls.push({ group_id: 'g', user_id: 'u' });
+`;
+
+function checkTestingConsumer(output: string): void {
+  const result = JSON.parse(output.trim().split('\n').at(-1)!) as { eventId: string; calls: unknown[]; statuses: number[]; key: string; refused: unknown };
+  assert.match(result.eventId, /^evt_/);
+  assert.deepEqual(result.calls, [{ group_id: 'g1', user_id: 'u1' }, { group_id: 'g2', user_id: 'u2' }], 'the mock recorded the accepted calls in wire form');
+  assert.deepEqual(result.statuses, [200, 429, 200, 400], 'the scripted 429 was met, retried, and the bad body refused');
+  assert.equal(result.key, '[REDACTED]');
+  assert.deepEqual(result.refused, { success: false, message: 'Invalid request: [0].user_id is required' });
+}
+
 interface Consumed {
   eventId: string;
   sent: unknown[];
@@ -149,9 +219,9 @@ try {
   for (const file of [...REQUIRED, ...(hasBin ? [manifest.bin!.thrivestack!.replace(/^\.\//, '')] : [])]) {
     assert.ok(files.includes(file), `the tarball holds ${file}`);
   }
-  for (const file of ['dist/index.js', 'dist/index.cjs']) {
+  for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/testing.js', 'dist/testing.cjs']) {
     const code = readFileSync(join(ROOT, file), 'utf8');
-    assert.doesNotMatch(code, /(from\s*|require\(\s*|import\(\s*)["']node:/, `${file} (the universal entry) imports nothing from node:`);
+    assert.doesNotMatch(code, /(from\s*|require\(\s*|import\(\s*)["']node:/, `${file} (a universal entry) imports nothing from node:`);
   }
 
   step('install the tarball into a fresh project');
@@ -163,35 +233,43 @@ try {
   step('import (ESM)');
   writeFileSync(join(project, 'consumer.mjs'), ESM_CONSUMER);
   checkConsumer(run(process.execPath, ['consumer.mjs'], { cwd: project }), 'evt_esm');
+  writeFileSync(join(project, 'testing.mjs'), ESM_TESTING_CONSUMER);
+  checkTestingConsumer(run(process.execPath, ['testing.mjs'], { cwd: project }));
 
   step('require (CJS)');
   writeFileSync(join(project, 'consumer.cjs'), CJS_CONSUMER);
   checkConsumer(run(process.execPath, ['consumer.cjs'], { cwd: project }), 'evt_cjs');
+  writeFileSync(join(project, 'testing.cjs'), CJS_TESTING_CONSUMER);
+  checkTestingConsumer(run(process.execPath, ['testing.cjs'], { cwd: project }));
 
-  step('type-check a TypeScript consumer (ESM .mts and CJS .cts, nodenext)');
+  step('type-check TypeScript consumers of both entries (ESM .mts and CJS .cts, nodenext)');
   writeFileSync(join(project, 'consumer.mts'), TS_CONSUMER);
   writeFileSync(join(project, 'consumer.cts'), TS_CONSUMER);
-  writeFileSync(
-    join(project, 'tsconfig.json'),
-    JSON.stringify(
-      {
-        compilerOptions: {
-          target: 'ES2022',
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          lib: ['ES2022', 'DOM'],
-          types: [],
-          strict: true,
-          skipLibCheck: false,
-          noEmit: true,
-        },
-        files: ['consumer.mts', 'consumer.cts'],
-      },
-      null,
-      2,
-    ),
-  );
+  writeFileSync(join(project, 'testing-consumer.mts'), TS_TESTING_CONSUMER);
+  writeFileSync(join(project, 'testing-consumer.cts'), TS_TESTING_CONSUMER);
+  const compilerOptions = {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    lib: ['ES2022', 'DOM'],
+    types: [],
+    strict: true,
+    skipLibCheck: false,
+    noEmit: true,
+  };
+  const tsconfig = (options: object, files: string[]): string =>
+    JSON.stringify({ compilerOptions: { ...compilerOptions, ...options }, files }, null, 2);
+  writeFileSync(join(project, 'tsconfig.json'), tsconfig({}, ['consumer.mts', 'consumer.cts', 'testing-consumer.mts', 'testing-consumer.cts']));
   run(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: project });
+
+  step('type-check the same consumers with moduleResolution node10 (no exports map: types and typesVersions)');
+  writeFileSync(join(project, 'consumer.ts'), TS_CONSUMER);
+  writeFileSync(join(project, 'testing-consumer.ts'), TS_TESTING_CONSUMER);
+  writeFileSync(
+    join(project, 'tsconfig.node10.json'),
+    tsconfig({ module: 'CommonJS', moduleResolution: 'node10', ignoreDeprecations: '5.0' }, ['consumer.ts', 'testing-consumer.ts']),
+  );
+  run(process.execPath, [TSC, '-p', 'tsconfig.node10.json'], { cwd: project });
 
   if (hasBin) {
     step('thrivestack --help');
