@@ -103,6 +103,28 @@ describe('which Chromium the browser tests use (test/support/browser.ts)', () =>
     expect(launched.executablePath).toBe(SYSTEM_CHROMIUM);
   });
 
+  it('closes a browser that started but cannot open a context before trying the next one', async () => {
+    const closed: string[] = [];
+    const browserAt = (path: string, works: boolean) =>
+      ({
+        newContext: async () => {
+          if (!works) throw new Error('Target page, context or browser has been closed');
+          return { close: async () => undefined };
+        },
+        close: async () => void closed.push(path),
+      }) as unknown as Browser;
+    const launched = await launchBrowser({
+      env: { PATH: '' },
+      host: only(SYSTEM_CHROMIUM),
+      npmExecutable: async () => '/tmp/unpacked/chromium',
+      launch: async (executablePath) => browserAt(executablePath, executablePath === SYSTEM_CHROMIUM),
+    });
+    expect(launched.source).toBe('system');
+    expect(closed).toEqual(['/tmp/unpacked/chromium']);
+    await launched.close();
+    expect(closed).toEqual(['/tmp/unpacked/chromium', SYSTEM_CHROMIUM]);
+  });
+
   it('fails with one line naming what was tried and how to set CHROMIUM_PATH when no browser starts', async () => {
     const failing = launchBrowser({
       env: { PATH: '' },

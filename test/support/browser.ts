@@ -121,7 +121,10 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
         throw new Error('not an executable file');
       }
       const browser = await launch(executablePath, args);
-      const context = await browser.newContext(options.context);
+      const context = await browser.newContext(options.context).catch(async (error: unknown) => {
+        await browser.close().catch(() => undefined); // started but unusable: do not leave it running
+        throw error;
+      });
       return {
         source: candidate.source,
         executablePath,
