@@ -5,7 +5,8 @@
  *
  * 1. Which browser: the order of preference, the one-line failure, and that here, without
  *    CHROMIUM_PATH, the npm-provided Chromium is the one that starts.
- * 2. A page served from 127.0.0.1 imports the package's ESM build (built here with the same tsup
+ * 2. A page served from 127.0.0.1 imports the package's ESM build (and the `/testing` entry, whose
+ *    in-process mock it drives too) (built here with the same tsup
  *    options as `npm run build`, into a temporary directory; its dependency openapi-fetch comes from an
  *    import map) and sends the reference's example Group call to the Prism mock, cross-origin. The page
  *    shows the eventId, and the ValidationError of a bad call; the test reads both from the page.
@@ -27,7 +28,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build } from 'tsup';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { coreOptions } from '../tsup.config.js';
+import { coreOptions, testingOptions } from '../tsup.config.js';
 import {
   browserCandidates,
   launchBrowser,
@@ -193,6 +194,7 @@ describe('the ESM build in Chromium, against the Prism mock', () => {
   <h1>ThriveStack Group API from a browser</h1>
   <p>eventId: <output id="event-id">pending</output></p>
   <p>bad call: <output id="validation">pending</output></p>
+  <p>with thrivestack-group/testing: <output id="mock">pending</output></p>
   <p>bodies sent:</p><pre id="sent"></pre>
   <script type="module" src="/app.js"></script>
 </body>
@@ -223,6 +225,24 @@ try {
   show('validation', (error instanceof ValidationError ? 'ValidationError' : 'not a ValidationError (' + error.name + ')') + ': ' + error.message);
 }
 show('sent', JSON.stringify(sent));
+try {
+  // thrivestack-group/testing in the page: the in-process mock, a retried 429, and a 401 without a key
+  const { createMockApi } = await import('/lib/testing.js');
+  const api = createMockApi();
+  const mocked = new ThriveStack({ apiKey: 'test-key', fetch: api.fetch, minRetryDelay: 1 });
+  const first = await mocked.group(config.call);
+  api.failNext(429, { retryAfter: 0 });
+  const second = await mocked.group({ ...config.call, userId: 'user-2' });
+  const keyless = await api.fetch(new Request('https://api.app.thrivestack.ai/api/group', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' }));
+  show('mock', JSON.stringify({
+    eventIds: [first.eventId, second.eventId],
+    users: api.calls.map((call) => call.user_id),
+    statuses: api.requests.map((request) => request.status),
+    keyless: keyless.status,
+  }));
+} catch (error) {
+  show('mock', 'failed: ' + error.name + ': ' + error.message);
+}
 document.body.dataset.done = 'true';
 `;
 
@@ -230,7 +250,11 @@ document.body.dataset.done = 'true';
     // the package's ESM bundle, built exactly as `npm run build` builds it (same options), elsewhere
     const outDir = join(scratch, 'lib');
     await build({ ...coreOptions, format: ['esm'], dts: false, outDir, config: false, silent: true });
+    await build({ ...testingOptions, format: ['esm'], dts: false, outDir, config: false, silent: true });
     const bundle = readFileSync(join(outDir, 'index.js'), 'utf8');
+    const testingBundle = readFileSync(join(outDir, 'testing.js'), 'utf8');
+    // the testing entry stands alone: no bare import at all
+    expect([...testingBundle.matchAll(/^import\s[^'"]*from\s*["']([^"'./][^"']*)["']/gm)]).toEqual([]);
     const bareImports = [...bundle.matchAll(/^import\s[^'"]*from\s*["']([^"'./][^"']*)["']/gm)].map((match) => match[1]);
     // every bare import of the bundle must be in the page's import map
     expect(bareImports).toEqual(['openapi-fetch']);
@@ -239,6 +263,7 @@ document.body.dataset.done = 'true';
       '/': { type: 'text/html; charset=utf-8', body: PAGE },
       '/app.js': { type: 'text/javascript; charset=utf-8', body: APP },
       '/lib/index.js': { type: 'text/javascript; charset=utf-8', body: bundle },
+      '/lib/testing.js': { type: 'text/javascript; charset=utf-8', body: testingBundle },
       '/vendor/openapi-fetch.mjs': {
         type: 'text/javascript; charset=utf-8',
         body: readFileSync(require.resolve('openapi-fetch/dist/index.mjs')),
@@ -304,6 +329,18 @@ document.body.dataset.done = 'true';
     expect(responses).toEqual([{ status: 200, violations: null }]);
     expect(JSON.parse(await page.locator('#sent').innerText())).toEqual([referenceWireBody]);
     expect(errors).toEqual([]);
+  });
+
+  it('runs thrivestack-group/testing in the page: accepted calls, a scripted 429 retried, a 401 without a key', async () => {
+    const page = await firstPage(browser!.context);
+    if (page.url() !== pageUrl) await page.goto(pageUrl); // when run on its own
+    await page.waitForSelector('body[data-done="true"]', { timeout: 20_000 });
+    expect(JSON.parse(await page.locator('#mock').innerText())).toEqual({
+      eventIds: ['evt_mock_1', 'evt_mock_2'],
+      users: [referenceWireBody[0]!.user_id, 'user-2'],
+      statuses: [200, 429, 200, 401],
+      keyless: 401,
+    });
   });
 });
 
