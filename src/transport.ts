@@ -175,11 +175,13 @@ interface Answer {
  * A redirect, or a fetch that followed one although asked not to: a 3xx, a browser's opaque
  * redirect (type `opaqueredirect`, status 0), `response.redirected`, or an answer from another URL.
  */
-function redirectOf(response: Response, url: string, ownHref: () => string): Answer['redirect'] {
+function redirectOf(response: Response, url: string, ownHref: () => string, trusted: boolean): Answer['redirect'] {
   const { status } = response;
-  if (response.type === 'opaqueredirect' || (status >= 300 && status < 400) || (status === 0 && response.type !== 'error')) {
+  if ((status >= 300 && status < 400) || (status === 0 && response.type !== 'error')) {
     return { followed: false, location: originOf(response.headers.get('location'), url) };
   }
+  // The platform's fetch honours redirect: 'manual'; only a caller's fetch can have followed one.
+  if (trusted) return undefined;
   const answeredFrom = response.url;
   if (response.redirected || (answeredFrom && answeredFrom !== url && answeredFrom !== ownHref())) {
     return { followed: true, location: originOf(answeredFrom || null, url) };
@@ -241,7 +243,8 @@ export function createTransport(config: TransportConfig) {
         answer = await exchange(
           () => (custom ? custom(new Request(url, init)) : globalThis.fetch(url, init)),
           controller.signal,
-          (response) => redirectOf(response, url, ownHref),
+          (response) => redirectOf(response, url, ownHref, !custom),
+          !custom,
         );
       } catch (error) {
         thrown = error ?? new Error('fetch failed');
@@ -256,7 +259,7 @@ export function createTransport(config: TransportConfig) {
         const { response, text, over, redirect } = answer;
         const { status } = response;
         const ms = Date.now() - started;
-        const requestId = requestIdOf(response.headers, clean);
+        const requestId = debug || logDebug || !response.ok ? requestIdOf(response.headers, clean) : undefined;
         if (debug) {
           debug({ type: 'response', attempt, status, headers: redactHeaders(response.headers, cleanLong), body: cleanLong(text), ms, requestId });
         }
@@ -271,7 +274,7 @@ export function createTransport(config: TransportConfig) {
           headers: redactHeaders(response.headers, clean),
           attempts: attempt,
           retryAfterMs: parseRetryAfter(response.headers),
-          requestId,
+          requestId: requestId ?? requestIdOf(response.headers, clean),
           location: redirect?.location,
           redirect,
           oversized: over && response.ok ? MAX_ANSWER_BYTES : undefined,
@@ -339,6 +342,7 @@ function exchange(
   start: () => Promise<Response>,
   signal: AbortSignal,
   redirectOf: (response: Response) => Answer['redirect'],
+  trusted: boolean,
 ): Promise<Answer> {
   let stop: (() => void) | undefined;
   const work = (async (): Promise<Answer> => {
@@ -353,6 +357,14 @@ function exchange(
       // a Response-like without a stream (some fetch polyfills): the best it allows
       const text = typeof response.text === 'function' ? await response.text() : '';
       return { response, text: text.length > MAX_ANSWER_BYTES ? text.slice(0, MAX_ANSWER_BYTES) : text, over: text.length > MAX_ANSWER_BYTES };
+    }
+    // The platform's fetch enforces Content-Length (an HTTP/1.1 body cannot run past it): an answer
+    // that announces a small length is read whole, the faster way. Anything else is read by stream.
+    if (trusted) {
+      const length = response.headers.get('content-length');
+      if (length !== null && length.length <= 5 && Number(length) <= MAX_ANSWER_BYTES) {
+        return { response, text: await response.text(), over: false };
+      }
     }
     const read = await readCapped(body, (cancel) => (stop = cancel));
     return { response, ...read };
