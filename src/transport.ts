@@ -15,6 +15,10 @@
  *   event or a log line is redacted, cleaned of control characters and escapes, then cut
  *   (`safe-text.ts`); what a fetch throws is kept only as a redacted summary;
  * - a `debug` hook that throws is ignored: it never changes an outcome or leaves a timer armed.
+ *
+ * Also: a User-Agent naming the package, runtime and platform (not in browsers: `user-agent.ts`);
+ * one log line per attempt at `debug` (method, URL, status, ms, attempt n of m, request id, the
+ * answer's body cut), retry waits at `info`; a fetch that followed a redirect at `error`.
  */
 import {
   ConnectionError,
@@ -27,6 +31,7 @@ import { parseRetryAfter, retryDelay, shouldRetry, type RetryPolicy } from './re
 import type { Redactor } from './redact.js';
 import { redactHeaders } from './redact.js';
 import { safeText } from './safe-text.js';
+import { userAgent } from './user-agent.js';
 import type { Log } from './logger.js';
 
 /**
@@ -216,6 +221,7 @@ export function createTransport(config: TransportConfig) {
     : undefined;
   const logDebug = log?.enabled('debug') ? log : undefined;
   const logInfo = log?.enabled('info') ? log : undefined;
+  const agent = userAgent();
 
   return async function send(request: RequestTarget, options: AttemptOptions): Promise<BufferedResponse> {
     const { signal } = options;
@@ -223,6 +229,8 @@ export function createTransport(config: TransportConfig) {
     // Every attempt sends a fresh request with the whole body: a retry never sends a consumed stream.
     const { url, method, headers } = request;
     const { body } = options;
+    // a User-Agent of the caller's own (`defaultHeaders`, per-call `headers`) is kept
+    if (agent !== undefined && !headers.has('user-agent')) headers.set('user-agent', agent);
     let href: string | undefined;
     const ownHref = (): string => (href ??= hrefOf(url));
 
