@@ -185,9 +185,9 @@ function redirectOf(response: Response, url: string, ownHref: () => string, trus
   if ((status >= 300 && status < 400) || (status === 0 && response.type !== 'error')) {
     return { followed: false, location: originOf(response.headers.get('location'), url) };
   }
-  // The platform's fetch honours redirect: 'manual'; only a caller's fetch can have followed one.
-  if (trusted) return undefined;
-  const answeredFrom = response.url;
+  // The platform's fetch honours redirect: 'manual' (it answers from the request's own URL); a
+  // caller's fetch may not, so its answer's URL is compared with the request's as well.
+  const answeredFrom = response.redirected || !trusted ? response.url : '';
   if (response.redirected || (answeredFrom && answeredFrom !== url && answeredFrom !== ownHref())) {
     return { followed: true, location: originOf(answeredFrom || null, url) };
   }

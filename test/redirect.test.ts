@@ -149,3 +149,31 @@ describe("a browser's opaque redirect (status 0)", () => {
     expect(calls).toBe(1);
   });
 });
+
+describe('an answer from another URL, without `redirected` set (a proxying fetch)', () => {
+  it('is a RedirectError, not a delivery', async () => {
+    const elsewhere = async (): Promise<Response> => {
+      const response = new Response('{"success":true,"eventId":"evt_elsewhere"}', { status: 200 });
+      Object.defineProperty(response, 'url', { value: 'https://other.example/api/group' });
+      return response;
+    };
+    const failures: DeliveryFailure[] = [];
+    const c = new ThriveStack({ apiKey: KEY, baseUrl: 'https://api.example.com', fetch: elsewhere, onError: (f) => failures.push(f), logLevel: 'off' });
+    const error = await c.group(call).catch((e) => e);
+    expect(error).toBeInstanceOf(RedirectError);
+    expect(error.location).toBe('https://other.example');
+    c.enqueue(call);
+    expect(await c.close({ timeout: 5_000 })).toMatchObject({ delivered: 0, failed: 1 });
+    expect(failures[0]!.error).toBeInstanceOf(RedirectError);
+  });
+
+  it('the same URL spelled differently (upper-case host) is the request’s own', async () => {
+    const same = async (request: Request): Promise<Response> => {
+      const response = new Response('{"success":true,"eventId":"evt_same"}', { status: 200 });
+      Object.defineProperty(response, 'url', { value: request.url });
+      return response;
+    };
+    const c = new ThriveStack({ apiKey: KEY, baseUrl: 'https://API.Example.com', fetch: same });
+    await expect(c.group(call)).resolves.toEqual({ success: true, eventId: 'evt_same' });
+  });
+});
