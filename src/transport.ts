@@ -273,7 +273,7 @@ export function createTransport(config: TransportConfig) {
         }
         logDebug?.debug(
           `${method} ${url} → ${status} in ${ms} ms (attempt ${attempt} of ${attempts}` +
-            `${requestId ? `, request id ${requestId}` : ''}, ${body.length} bytes sent): ${cleanLong(text)}`,
+            `${requestId ? `, request id ${requestId}` : ''}); sent ${cleanLong(body)}; answered ${cleanLong(text) || '(no body)'}`,
         );
         if (!redirect && !over && response.ok && isGroupResponse(text)) return new BufferedResponse(status, response.headers, text);
         const error = errorFromResponse({

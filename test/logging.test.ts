@@ -74,9 +74,21 @@ describe('a logger object', () => {
     await new ThriveStack({ apiKey: KEY, baseUrl: server.url, minRetryDelay: 1, logLevel: 'debug', logger }).group({ groupId: 'g', userId: 'u' });
     const debug = lines.filter(([level]) => level === 'debug').map(([, l]) => l);
     expect(debug).toHaveLength(2);
-    expect(debug[0]).toMatch(/→ 503 .*busy, key \[REDACTED\]/);
+    expect(debug[0]).toMatch(/→ 503 .*; sent \[\{"group_id":"g","user_id":"u"\}\]; answered .*busy, key \[REDACTED\]/);
     expect(lines.some(([level, l]) => level === 'info' && /retrying in/.test(l))).toBe(true);
     expect(lines.map(([, l]) => l).join('\n')).not.toContain(KEY);
+  });
+
+  it('bodies in debug lines are cut', async () => {
+    const { lines, logger } = capture();
+    const calls = Array.from({ length: 200 }, (_, i) => ({ groupId: `g${i}`, userId: `u${i}`, traits: { plan: 'x'.repeat(50) } }));
+    await new ThriveStack({ apiKey: KEY, baseUrl: server.url, minRetryDelay: 1, logLevel: 'debug', logger }).group(calls);
+    const debug = lines.filter(([level]) => level === 'debug').map(([, l]) => l);
+    expect(debug.length).toBeGreaterThan(0);
+    for (const line of debug) {
+      expect(line).toMatch(/; sent \[.{900,}… \(\d+ more characters\); answered /);
+      expect(line.length).toBeLessThan(2_600);
+    }
   });
 
   it('at info: the retry line, no attempt lines', async () => {
