@@ -72,14 +72,18 @@ function isSummary(value: unknown): value is ErrorSummary {
 export function summarizeError(error: unknown, clean: (text: string) => string, depth = 0): ErrorSummary {
   const summary: ErrorSummary = { name: 'Error', message: '' };
   Object.defineProperty(summary, SUMMARY, { value: true });
-  if (error instanceof Error || (typeof error === 'object' && error !== null)) {
-    const e = error as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
-    summary.name = typeof e.name === 'string' ? clean(e.name) : 'Error';
-    summary.message = clean(typeof e.message === 'string' ? e.message : safeString(error));
-    if (typeof e.code === 'string' || typeof e.code === 'number') summary.code = clean(String(e.code));
-    if (e.cause !== undefined && e.cause !== null && depth < 3) summary.cause = summarizeError(e.cause, clean, depth + 1);
-  } else {
-    summary.message = clean(safeString(error));
+  try {
+    if (typeof error === 'object' && error !== null) {
+      const e = error as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
+      summary.name = typeof e.name === 'string' ? clean(e.name) : 'Error';
+      summary.message = clean(typeof e.message === 'string' ? e.message : safeString(error));
+      if (typeof e.code === 'string' || typeof e.code === 'number') summary.code = clean(String(e.code));
+      if (e.cause !== undefined && e.cause !== null && depth < 3) summary.cause = summarizeError(e.cause, clean, depth + 1);
+    } else {
+      summary.message = clean(safeString(error));
+    }
+  } catch {
+    summary.message ||= 'an error that could not be read'; // a getter that throws, a revoked proxy...
   }
   return summary;
 }
@@ -212,7 +216,7 @@ function errorFor(details: ResponseDetails, make: Make): APIError {
   const { status, serverMessage, attempts } = details;
   const said = withServerWords(serverMessage);
   const tries = attemptsText(attempts);
-  if (details.redirect || (status >= 300 && status < 400) || status === 0) {
+  if (details.redirect || (status >= 300 && status < 400)) {
     const where = details.location ? `a redirect to ${details.location}` : 'a redirect';
     const what = details.redirect?.followed
       ? `The \`fetch\` in use followed ${where} although asked not to (redirect: 'manual'): the request, key ` +

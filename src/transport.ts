@@ -355,6 +355,8 @@ function exchange(
   let stop: (() => void) | undefined;
   const work = (async (): Promise<Answer> => {
     const response = await start();
+    // Response.error() from a caller's fetch: a network error, not an answer
+    if (response.type === 'error') throw new TypeError('the fetch returned a network error (Response.error())');
     const redirect = redirectOf(response);
     if (redirect) {
       discard(response);

@@ -392,3 +392,26 @@ describe('x-should-retry and request ids', () => {
     expect(events.find((e) => e.type === 'response')).toMatchObject({ requestId: 'req_8f2e' });
   });
 });
+
+describe("odd things a caller's fetch can do", () => {
+  it('Response.error() is a ConnectionError (retried), not an answer', async () => {
+    let calls = 0;
+    const c = new ThriveStack({ apiKey: KEY, baseUrl: 'https://api.example.com', maxRetries: 1, minRetryDelay: 1, fetch: async () => (calls++, Response.error()) });
+    const error = await c.group(call).catch((e) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error.message).toContain('network error');
+    expect(calls).toBe(2);
+  });
+
+  it('an error whose every property throws is still summarized, not thrown raw', async () => {
+    const hostile = new Proxy(new Error('x'), {
+      get() {
+        throw new Error('no reading me');
+      },
+    });
+    const c = new ThriveStack({ apiKey: KEY, baseUrl: 'https://api.example.com', maxRetries: 0, fetch: async () => Promise.reject(hostile) });
+    const error = await c.group(call).catch((e) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error.cause).toMatchObject({ message: 'an error that could not be read' });
+  });
+});
