@@ -138,7 +138,7 @@ async function main(): Promise<void> {
     console.error(`Generated files drifted from openapi/openapi.yaml or package.json: ${drifted.join(', ')}\nRun \`npm run generate\` and commit the result.`);
     process.exit(1);
   }
-  console.log(check ? 'src/generated is up to date with openapi/openapi.yaml' : `wrote ${Object.keys(files).map((f) => `src/generated/${f}`).join(', ')}`);
+  console.log(check ? 'src/generated is up to date with openapi/openapi.yaml and package.json' : `wrote ${Object.keys(files).map((f) => `src/generated/${f}`).join(', ')}`);
 }
 
 await main();
