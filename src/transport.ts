@@ -362,17 +362,19 @@ function exchange(
       discard(response);
       return { response, text: '', over: false, redirect };
     }
-    const body = response.body as unknown;
-    if (body === null || body === undefined) {
-      // a Response-like without a stream (some fetch polyfills): the best it allows
+    const body = response.body as ReadableStream<Uint8Array> | null;
+    if (typeof body?.getReader !== 'function') {
+      // no body, or a fetch polyfill's body that is not a web stream: what its text() gives, then cut
       const text = typeof response.text === 'function' ? await response.text() : '';
-      return { response, text: text.length > MAX_ANSWER_BYTES ? text.slice(0, MAX_ANSWER_BYTES) : text, over: text.length > MAX_ANSWER_BYTES };
+      const over = text.length > MAX_ANSWER_BYTES;
+      return { response, text: over ? text.slice(0, MAX_ANSWER_BYTES) : text, over };
     }
     // The platform's fetch enforces Content-Length (an HTTP/1.1 body cannot run past it): an answer
-    // that announces a small length is read whole, the faster way. Anything else is read by stream.
+    // that announces a small length, and is not compressed (the length would be the compressed
+    // one: a gzip bomb), is read whole, the faster way. Anything else is read by stream.
     if (trusted) {
       const length = response.headers.get('content-length');
-      if (length !== null && length.length <= 5 && Number(length) <= MAX_ANSWER_BYTES) {
+      if (length !== null && length.length <= 5 && Number(length) <= MAX_ANSWER_BYTES && !response.headers.has('content-encoding')) {
         return { response, text: await response.text(), over: false };
       }
     }
@@ -405,54 +407,29 @@ function discard(response: Response): void {
   }
 }
 
-type Chunk = Uint8Array | string;
-
 /**
- * Reads a body (a web ReadableStream, or an async iterable such as a Node stream from a fetch
- * polyfill) up to `MAX_ANSWER_BYTES`, then cancels the rest: a huge or endless answer costs at most
- * that much memory.
+ * Reads a web ReadableStream up to `MAX_ANSWER_BYTES`, then cancels the rest: a huge or endless
+ * answer costs at most that much memory.
  */
-async function readCapped(body: unknown, onCancel: (cancel: () => void) => void): Promise<{ text: string; over: boolean }> {
+async function readCapped(body: ReadableStream<Uint8Array>, onCancel: (cancel: () => void) => void): Promise<{ text: string; over: boolean }> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   let over = false;
-  const take = (chunk: Chunk): boolean => {
-    const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
-    if (size + bytes.byteLength > MAX_ANSWER_BYTES) {
-      chunks.push(bytes.subarray(0, MAX_ANSWER_BYTES - size));
+  const reader = body.getReader();
+  const cancel = (): void => void reader.cancel().catch(() => {});
+  onCancel(cancel);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size + value.byteLength > MAX_ANSWER_BYTES) {
+      chunks.push(value.subarray(0, MAX_ANSWER_BYTES - size));
       size = MAX_ANSWER_BYTES;
       over = true;
-      return false;
+      cancel();
+      break;
     }
-    chunks.push(bytes);
-    size += bytes.byteLength;
-    return true;
-  };
-  const stream = body as { getReader?: () => ReadableStreamDefaultReader<Chunk> };
-  if (typeof stream.getReader === 'function') {
-    const reader = stream.getReader();
-    const cancel = (): void => void reader.cancel().catch(() => {});
-    onCancel(cancel);
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (!take(value)) {
-        cancel();
-        break;
-      }
-    }
-  } else if (typeof (body as AsyncIterable<Chunk>)[Symbol.asyncIterator] === 'function') {
-    const iterator = (body as AsyncIterable<Chunk>)[Symbol.asyncIterator]();
-    const cancel = (): void => void iterator.return?.()?.catch(() => {});
-    onCancel(cancel);
-    for (;;) {
-      const { done, value } = await iterator.next();
-      if (done) break;
-      if (!take(value)) {
-        cancel();
-        break;
-      }
-    }
+    chunks.push(value);
+    size += value.byteLength;
   }
   return { text: decode(chunks, size), over };
 }

@@ -347,6 +347,14 @@ describe('bounded answers', () => {
     expect(error.serverMessage).toMatch(/^first part z+… \(\d+ more characters\)$/);
   });
 
+  it("a fetch polyfill's answer without a web stream body is cut after text()", async () => {
+    const likeResponse = { status: 200, ok: true, type: 'basic', url: '', redirected: false, headers: new Headers(), body: {}, text: async () => `{"success":true,"eventId":"${'e'.repeat(1_000_000)}"}` };
+    const c = new ThriveStack({ apiKey: KEY, baseUrl: 'https://api.example.com', fetch: async () => likeResponse as unknown as Response });
+    const error = await c.group(call).catch((e) => e);
+    expect(error).toBeInstanceOf(UnexpectedResponseError);
+    expect(error.message).toMatch(/larger than 65536 bytes/);
+  });
+
   it('an endless body is cut off, not read to the end', async () => {
     let pulled = 0;
     const endless = new ReadableStream<Uint8Array>({
