@@ -8,6 +8,7 @@ export {
   RateLimitError,
   ServerError,
   UnexpectedResponseError,
+  RedirectError,
   ConnectionError,
   TimeoutError,
   RequestAbortedError,
@@ -18,7 +19,7 @@ export {
 export type { ClientOptions, RequestOptions } from './options.js';
 export type { QueueOptions, DeliveryFailure } from './queue-options.js';
 export type { CloseOptions, CloseReport } from './queue.js';
-export type { DebugEvent } from './transport.js';
+export { MAX_ANSWER_BYTES, type DebugEvent } from './transport.js';
 export type { ValidationIssue } from './validation-issue.js';
 export type { GroupCall, GroupTraits, GroupContext, GroupResponse, ErrorResponse, WireGroupCall } from './types.js';
 export type { paths, components, operations } from './generated/schema.js';

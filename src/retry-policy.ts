@@ -3,7 +3,8 @@
  *
  * Retried: 408, 409, 429, every 5xx, network failures and timeouts.
  * Never retried: every other status (400, 401, 403, 404, 413, 422, ...): sending the same request
- * again cannot change the answer.
+ * again cannot change the answer. A server's `x-should-retry: true|false` overrides the status rule
+ * (as in Stainless clients). Redirects (3xx) and 2xx answers are never retried, whatever it says.
  */
 
 export interface RetryPolicy {
@@ -26,6 +27,17 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/**
+ * Whether an error answer is worth another attempt: the server's `x-should-retry` (`true`/`false`)
+ * when it says, otherwise the status rule.
+ */
+export function shouldRetry(status: number, headers: Headers): boolean {
+  const said = headers.get('x-should-retry');
+  if (said === 'true') return true;
+  if (said === 'false') return false;
+  return isRetryableStatus(status);
 }
 
 /**

@@ -1,27 +1,56 @@
 /**
  * The `fetch` handed to openapi-fetch: one logical request, sent with per-attempt timeouts and
  * retries. Each attempt sends a fresh request built from what openapi-fetch made and the serialized
- * body (a consumed POST body cannot be sent twice), and reads the whole response body inside the
- * attempt's timeout, so a server that stalls mid-body times out too. A final failure is thrown as the
- * typed error of the last attempt; only 2xx answers with the documented JSON body are returned.
+ * body (a consumed POST body cannot be sent twice), and reads the response body inside the attempt's
+ * timeout, so a server that stalls mid-body times out too. A final failure is thrown as the typed
+ * error of the last attempt; only 2xx answers with the documented JSON body, from the request's own
+ * URL, are returned.
+ *
+ * Against a hostile or broken server:
+ * - redirects are never followed (`redirect: 'manual'`, for the default fetch and a caller's own):
+ *   every 3xx, a browser's opaque redirect, and an answer a custom fetch followed anyway are a
+ *   `RedirectError`, never retried and never counted as delivered;
+ * - at most `MAX_ANSWER_BYTES` of an answer are read; the rest is cancelled unread;
+ * - every piece of server text (body, header values, request id) that reaches an error, a debug
+ *   event or a log line is redacted, cleaned of control characters and escapes, then cut
+ *   (`safe-text.ts`); what a fetch throws is kept only as a redacted summary;
+ * - a `debug` hook that throws is ignored: it never changes an outcome or leaves a timer armed.
+ *
+ * Also: a User-Agent naming the package, runtime and platform (not in browsers: `user-agent.ts`);
+ * one log line per attempt at `debug` (method, URL, status, ms, attempt n of m, request id, the
+ * answer's body cut), retry waits at `info`; a fetch that followed a redirect at `error`.
  */
 import {
   ConnectionError,
   RequestAbortedError,
   TimeoutError,
   errorFromResponse,
+  summarizeError,
 } from './errors.js';
-import { isRetryableStatus, parseRetryAfter, retryDelay, type RetryPolicy } from './retry-policy.js';
+import { parseRetryAfter, retryDelay, shouldRetry, type RetryPolicy } from './retry-policy.js';
 import type { Redactor } from './redact.js';
 import { redactHeaders } from './redact.js';
+import { safeText } from './safe-text.js';
+import { userAgent } from './user-agent.js';
 import type { Log } from './logger.js';
 
-/** What the client reports to a `debug` hook. Header values of `x-api-key` are redacted. */
+/**
+ * What the client reports to a `debug` hook. Credential headers show as `[REDACTED]`; every other
+ * header value, the response body and error texts are redacted and cleaned, and cut (bodies at
+ * 1,000 characters).
+ */
 export type DebugEvent =
   | { type: 'request'; attempt: number; method: string; url: string; headers: Record<string, string>; body: string }
-  | { type: 'response'; attempt: number; status: number; headers: Record<string, string>; body: string; ms: number }
+  | { type: 'response'; attempt: number; status: number; headers: Record<string, string>; body: string; ms: number; requestId?: string | undefined }
   | { type: 'error'; attempt: number; error: string; ms: number }
   | { type: 'retry'; attempt: number; delayMs: number; reason: string };
+
+/** The most bytes of an answer the client reads; the documented answers are under 1 kB. */
+export const MAX_ANSWER_BYTES = 64 * 1024;
+/** How much of a body a debug event or log line shows, in characters. */
+const DEBUG_TEXT = 1_000;
+/** The answer headers that name the request for support, in order of preference. */
+const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-amzn-requestid', 'cf-ray'];
 
 export interface AttemptOptions extends RetryPolicy {
   /** Per-attempt timeout, in ms. */
@@ -113,16 +142,19 @@ function sleep(ms: number, signal: AbortSignal | undefined, keepAlive: boolean):
   });
 }
 
-function serverMessage(body: string, redact: Redactor): string | undefined {
+/** The server's own words: `message` (or `error`) of a JSON body, else the text itself; made safe. */
+function serverMessage(body: string, clean: (text: string) => string): string | undefined {
   if (!body) return undefined;
-  try {
-    const parsed = JSON.parse(body) as { message?: unknown; error?: unknown };
-    const said = typeof parsed?.message === 'string' ? parsed.message : typeof parsed?.error === 'string' ? parsed.error : undefined;
-    if (said !== undefined) return redact(said);
-  } catch {
-    // not JSON: fall through to the raw text
+  if (body.charCodeAt(0) === 123 /* { */) {
+    try {
+      const parsed = JSON.parse(body) as { message?: unknown; error?: unknown };
+      const said = typeof parsed?.message === 'string' ? parsed.message : typeof parsed?.error === 'string' ? parsed.error : undefined;
+      if (said !== undefined) return clean(said);
+    } catch {
+      // not JSON (or cut at the size cap): fall through to the raw text
+    }
   }
-  return redact(body.length > 300 ? `${body.slice(0, 300)}…` : body);
+  return clean(body);
 }
 
 function isGroupResponse(body: string): boolean {
@@ -134,8 +166,62 @@ function isGroupResponse(body: string): boolean {
   }
 }
 
+/** What one attempt got back: the response and at most `MAX_ANSWER_BYTES` of its body. */
+interface Answer {
+  response: Response;
+  text: string;
+  /** The body went on past the cap (the rest was cancelled unread). */
+  over: boolean;
+  /** Set when the answer is a redirect, or the fetch followed one. */
+  redirect?: { followed: boolean; location: string | undefined } | undefined;
+}
+
+/**
+ * A redirect, or a fetch that followed one although asked not to: a 3xx, a browser's opaque
+ * redirect (type `opaqueredirect`, status 0), `response.redirected`, or an answer from another URL.
+ */
+function redirectOf(response: Response, url: string, ownHref: () => string, trusted: boolean): Answer['redirect'] {
+  const { status } = response;
+  if ((status >= 300 && status < 400) || (status === 0 && response.type !== 'error')) {
+    return { followed: false, location: originOf(response.headers.get('location'), url) };
+  }
+  // The platform's fetch honours redirect: 'manual' (it answers from the request's own URL); a
+  // caller's fetch may not, so its answer's URL is compared with the request's as well.
+  const answeredFrom = response.redirected || !trusted ? response.url : '';
+  if (response.redirected || (answeredFrom && answeredFrom !== url && answeredFrom !== ownHref())) {
+    return { followed: true, location: originOf(answeredFrom || null, url) };
+  }
+  return undefined;
+}
+
+function originOf(location: string | null, base: string): string | undefined {
+  if (!location) return undefined;
+  try {
+    const target = new URL(location, base);
+    return target.origin === 'null' ? target.protocol : target.origin;
+  } catch {
+    return 'an address that is not a valid URL';
+  }
+}
+
 export function createTransport(config: TransportConfig) {
-  const { redact, debug } = config;
+  const { redact, log } = config;
+  const clean = (text: string): string => safeText(text, redact);
+  const cleanLong = (text: string): string => safeText(text, redact, DEBUG_TEXT);
+  const hook = config.debug;
+  // A hook that throws must not change what happens: its error is dropped.
+  const debug = hook
+    ? (event: DebugEvent): void => {
+        try {
+          hook(event);
+        } catch {
+          // ignored on purpose
+        }
+      }
+    : undefined;
+  const logDebug = log?.enabled('debug') ? log : undefined;
+  const logInfo = log?.enabled('info') ? log : undefined;
+  const agent = userAgent();
 
   return async function send(request: RequestTarget, options: AttemptOptions): Promise<BufferedResponse> {
     const { signal } = options;
@@ -143,6 +229,10 @@ export function createTransport(config: TransportConfig) {
     // Every attempt sends a fresh request with the whole body: a retry never sends a consumed stream.
     const { url, method, headers } = request;
     const { body } = options;
+    // a User-Agent of the caller's own (`defaultHeaders`, per-call `headers`) is kept
+    if (agent !== undefined && !headers.has('user-agent')) headers.set('user-agent', agent);
+    let href: string | undefined;
+    const ownHref = (): string => (href ??= hrefOf(url));
 
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw abortedError(signal, attempt - 1);
@@ -151,16 +241,19 @@ export function createTransport(config: TransportConfig) {
       signal?.addEventListener('abort', onAbort, { once: true });
       const timer = setTimeout(() => controller.abort(TIMED_OUT), options.timeout);
       const started = Date.now();
-      if (debug) {
-        debug({ type: 'request', attempt, method, url, headers: redactHeaders(headers), body: redact(body) });
-      }
-      let response: Response | undefined;
-      let text = '';
+      let answer: Answer | undefined;
       let thrown: unknown;
       try {
-        const init = { method, headers, body, signal: controller.signal };
+        if (debug) debug({ type: 'request', attempt, method, url, headers: redactHeaders(headers, redact), body: redact(body) });
+        // Never follow a redirect: the key goes nowhere but the request's own URL.
+        const init = { method, headers, body, signal: controller.signal, redirect: 'manual' as const };
         const custom = config.fetch;
-        [response, text] = await exchange(() => (custom ? custom(new Request(url, init)) : globalThis.fetch(url, init)), controller.signal);
+        answer = await exchange(
+          () => (custom ? custom(new Request(url, init)) : globalThis.fetch(url, init)),
+          controller.signal,
+          (response) => redirectOf(response, url, ownHref, !custom),
+          !custom,
+        );
       } catch (error) {
         thrown = error ?? new Error('fetch failed');
       } finally {
@@ -170,17 +263,32 @@ export function createTransport(config: TransportConfig) {
 
       let failure: Error;
       let retryHeaders: Headers | undefined;
-      if (response && thrown === undefined) {
-        debug?.({ type: 'response', attempt, status: response.status, headers: redactHeaders(response.headers), body: redact(text), ms: Date.now() - started });
-        if (response.ok && isGroupResponse(text)) return new BufferedResponse(response.status, response.headers, text);
+      if (answer) {
+        const { response, text, over, redirect } = answer;
+        const { status } = response;
+        const ms = Date.now() - started;
+        const requestId = debug || logDebug || !response.ok ? requestIdOf(response.headers, clean) : undefined;
+        if (debug) {
+          debug({ type: 'response', attempt, status, headers: redactHeaders(response.headers, cleanLong), body: cleanLong(text), ms, requestId });
+        }
+        logDebug?.debug(
+          `${method} ${url} → ${status} in ${ms} ms (attempt ${attempt} of ${attempts}` +
+            `${requestId ? `, request id ${requestId}` : ''}); sent ${cleanLong(body)}; answered ${cleanLong(text) || '(no body)'}`,
+        );
+        if (!redirect && !over && response.ok && isGroupResponse(text)) return new BufferedResponse(status, response.headers, text);
         const error = errorFromResponse({
-          status: response.status,
-          serverMessage: serverMessage(text, redact),
-          headers: response.headers,
+          status,
+          serverMessage: redirect ? undefined : serverMessage(text, clean),
+          headers: redactHeaders(response.headers, clean),
           attempts: attempt,
           retryAfterMs: parseRetryAfter(response.headers),
+          requestId: requestId ?? requestIdOf(response.headers, clean),
+          location: redirect?.location,
+          redirect,
+          oversized: over && response.ok ? MAX_ANSWER_BYTES : undefined,
         });
-        if (response.ok || !isRetryableStatus(response.status)) throw error;
+        if (redirect?.followed) log?.error(error.message);
+        if (redirect || response.ok || !shouldRetry(status, response.headers)) throw error;
         failure = error;
         retryHeaders = response.headers;
       } else {
@@ -193,15 +301,19 @@ export function createTransport(config: TransportConfig) {
             )
           : new ConnectionError(
               `Could not reach ThriveStack at ${new URL(request.url).origin} (${plural(attempt, 'attempt')}): ` +
-                `${redact(causeText(thrown))}. Check the network and \`baseUrl\`, then retry.`,
+                `${clean(causeText(thrown))}. Check the network and \`baseUrl\`, then retry.`,
               attempt,
-              { cause: thrown },
+              // never the thrown object itself: a fetch library's error may hold the request and its key
+              { cause: summarizeError(thrown, clean) },
             );
-        debug?.({ type: 'error', attempt, error: failure.message, ms: Date.now() - started });
+        const ms = Date.now() - started;
+        if (debug) debug({ type: 'error', attempt, error: failure.message, ms });
+        logDebug?.debug(`${method} ${url} failed in ${ms} ms (attempt ${attempt} of ${attempts}): ${failure.message}`);
       }
       if (attempt >= attempts) throw failure;
       const delayMs = retryDelay(attempt, options, retryHeaders);
-      debug?.({ type: 'retry', attempt, delayMs, reason: failure.message });
+      if (debug) debug({ type: 'retry', attempt, delayMs, reason: failure.message });
+      logInfo?.info(`retrying in ${Math.round(delayMs)} ms (attempt ${attempt + 1} of ${attempts} next): ${failure.message}`);
       try {
         await sleep(delayMs, signal, options.keepAlive);
       } catch {
@@ -211,18 +323,70 @@ export function createTransport(config: TransportConfig) {
   };
 }
 
+function hrefOf(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
+}
+
+function requestIdOf(headers: Headers, clean: (text: string) => string): string | undefined {
+  for (const name of REQUEST_ID_HEADERS) {
+    const value = headers.get(name);
+    if (value) return clean(value).slice(0, 200);
+  }
+  return undefined;
+}
+
+const decoder = new TextDecoder();
+
 /**
- * One request and its whole body, settled as soon as `signal` aborts even if the fetch
- * implementation does not honour the signal: an attempt can never hang past its timeout.
+ * One request and at most `MAX_ANSWER_BYTES` of its body, settled as soon as `signal` aborts even if
+ * the fetch implementation does not honour the signal: an attempt can never hang past its timeout.
+ * A redirect's body is not read at all.
  */
-function exchange(start: () => Promise<Response>, signal: AbortSignal): Promise<[Response, string]> {
-  const work = (async (): Promise<[Response, string]> => {
+function exchange(
+  start: () => Promise<Response>,
+  signal: AbortSignal,
+  redirectOf: (response: Response) => Answer['redirect'],
+  trusted: boolean,
+): Promise<Answer> {
+  let stop: (() => void) | undefined;
+  const work = (async (): Promise<Answer> => {
     const response = await start();
-    return [response, await response.text()];
+    // Response.error() from a caller's fetch: a network error, not an answer
+    if (response.type === 'error') throw new TypeError('the fetch returned a network error (Response.error())');
+    const redirect = redirectOf(response);
+    if (redirect) {
+      discard(response);
+      return { response, text: '', over: false, redirect };
+    }
+    const body = response.body as ReadableStream<Uint8Array> | null;
+    if (typeof body?.getReader !== 'function') {
+      // no body, or a fetch polyfill's body that is not a web stream: what its text() gives, then cut
+      const text = typeof response.text === 'function' ? await response.text() : '';
+      const over = text.length > MAX_ANSWER_BYTES;
+      return { response, text: over ? text.slice(0, MAX_ANSWER_BYTES) : text, over };
+    }
+    // The platform's fetch enforces Content-Length (an HTTP/1.1 body cannot run past it): an answer
+    // that announces a small length, and is not compressed (the length would be the compressed
+    // one: a gzip bomb), is read whole, the faster way. Anything else is read by stream.
+    if (trusted) {
+      const length = response.headers.get('content-length');
+      if (length !== null && length.length <= 5 && Number(length) <= MAX_ANSWER_BYTES && !response.headers.has('content-encoding')) {
+        return { response, text: await response.text(), over: false };
+      }
+    }
+    const read = await readCapped(body, (cancel) => (stop = cancel));
+    return { response, ...read };
   })();
   let onAbort = (): void => {};
   const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
+    onAbort = () => {
+      stop?.(); // a fetch that ignores the signal: stop reading its body
+      reject(signal.reason);
+    };
     if (signal.aborted) onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
   });
@@ -233,11 +397,64 @@ function exchange(start: () => Promise<Response>, signal: AbortSignal): Promise<
   return Promise.race([work, aborted]);
 }
 
+/** Cancels a body nobody will read (a redirect's), so the connection is not held open. */
+function discard(response: Response): void {
+  try {
+    const body = response.body as { cancel?: () => Promise<void> } | null;
+    body?.cancel?.()?.catch(() => {});
+  } catch {
+    // a locked or odd body: nothing more to do
+  }
+}
+
+/**
+ * Reads a web ReadableStream up to `MAX_ANSWER_BYTES`, then cancels the rest: a huge or endless
+ * answer costs at most that much memory.
+ */
+async function readCapped(body: ReadableStream<Uint8Array>, onCancel: (cancel: () => void) => void): Promise<{ text: string; over: boolean }> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let over = false;
+  const reader = body.getReader();
+  const cancel = (): void => void reader.cancel().catch(() => {});
+  onCancel(cancel);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size + value.byteLength > MAX_ANSWER_BYTES) {
+      chunks.push(value.subarray(0, MAX_ANSWER_BYTES - size));
+      size = MAX_ANSWER_BYTES;
+      over = true;
+      cancel();
+      break;
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  return { text: decode(chunks, size), over };
+}
+
+function decode(chunks: Uint8Array[], size: number): string {
+  if (chunks.length === 0) return '';
+  if (chunks.length === 1) return decoder.decode(chunks[0]);
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return decoder.decode(all);
+}
+
 function causeText(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = (error as { cause?: unknown }).cause;
-  const inner = cause instanceof Error ? ((cause as { code?: string }).code ?? cause.message) : undefined;
-  return inner ? `${error.message} (${inner})` : error.message;
+  try {
+    if (!(error instanceof Error)) return String(error);
+    const cause = (error as { cause?: unknown }).cause;
+    const inner = cause instanceof Error ? ((cause as { code?: string }).code ?? cause.message) : undefined;
+    return inner ? `${error.message} (${inner})` : error.message;
+  } catch {
+    return 'an error that could not be read';
+  }
 }
 
 function plural(n: number, word: string): string {

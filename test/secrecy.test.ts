@@ -4,8 +4,10 @@
  */
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigurationError, ThriveStack, type DebugEvent } from '../src/index.js';
+import type { ServerResponse } from 'node:http';
+import { APIError, ConfigurationError, ConnectionError, ThriveStack, type DebugEvent } from '../src/index.js';
 import { startFaultServer, type FaultAction, type FaultServer } from './support/fault-server.js';
+import { sendJson, startHostileServer, type HostileServer, type Seen } from './support/hostile-server.js';
 import { freePort } from '../scripts/prism.js';
 
 const CANARY = 'tsk_live_CANARY_7f3a9b2c1d';
@@ -142,5 +144,107 @@ describe('the API key option', () => {
   });
   it('cannot be overridden through defaultHeaders', () => {
     expect(() => new ThriveStack({ apiKey: 'k', defaultHeaders: { 'X-API-Key': 'other' } })).toThrow(/not in `defaultHeaders`/);
+  });
+});
+
+describe('a canary key with trailing whitespace, reflected in bodies and headers', () => {
+  // A key read from a secrets file keeps its newline; fetch sends it trimmed, and a hostile server
+  // reflects what it received in the body and in every header it can. Both forms must stay hidden.
+  const KEYS = [`${CANARY}\n`, `${CANARY} `, `\t${CANARY}\r\n`];
+  const ANSWERS: Array<[string, number, 'json' | 'text-across-cut']> = [
+    ['400', 400, 'json'],
+    ['401', 401, 'json'],
+    ['429', 429, 'json'],
+    ['500', 500, 'json'],
+    ['500, plain text with the key across the 300-character cut', 500, 'text-across-cut'],
+  ];
+  let hostile: HostileServer | undefined;
+  afterEach(async () => {
+    await hostile?.stop();
+    hostile = undefined;
+  });
+
+  function reflecting(status: number, shape: 'json' | 'text-across-cut') {
+    return (res: ServerResponse, seen: Seen): void => {
+      const key = String(seen.headers['x-api-key']);
+      const headers = {
+        'x-echo-key': key,
+        'x-request-id': `req-${key}`,
+        'www-authenticate': `ApiKey key="${key}"`,
+        'set-cookie': `session=${key}`,
+        'retry-after': '0',
+      };
+      if (shape === 'json') return sendJson(res, status, { success: false, message: `refused key ${key} (${status})`, error: key }, headers);
+      res.writeHead(status, { ...headers, 'content-type': 'text/plain' });
+      res.end(`${'x'.repeat(295)}${key} and more text after it`);
+    };
+  }
+
+  it.each(KEYS.flatMap((key) => ANSWERS.map(([name, status, shape]) => [JSON.stringify(key), name, key, status, shape] as const)))(
+    'key %s, answer %s',
+    async (_keyName, _answer, key, status, shape) => {
+      hostile = await startHostileServer(reflecting(status, shape));
+      const events: DebugEvent[] = [];
+      const lines: string[] = [];
+      const logger = { debug: (l: string) => lines.push(l), info: (l: string) => lines.push(l), warn: (l: string) => lines.push(l), error: (l: string) => lines.push(l) };
+      const logged: unknown[] = [];
+      const spies = (['log', 'warn', 'error', 'info', 'debug'] as const).map((m) =>
+        vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void logged.push(...args)),
+      );
+      try {
+        const options = { apiKey: key, baseUrl: hostile.url, maxRetries: 1, minRetryDelay: 1, maxRetryAfter: 1 };
+        const client = new ThriveStack({ ...options, debug: (e) => events.push(e), logLevel: 'debug', logger });
+        const error = await client.group({ groupId: 'g', userId: 'u' }).catch((e) => e);
+        expect(error).toBeInstanceOf(APIError);
+        expect(hostile.seen[0]!.headers['x-api-key']).toBe(CANARY); // the server did get (and reflect) the key
+
+        const failures: unknown[] = [];
+        const queued = new ThriveStack({ ...options, maxRetries: 0, onError: (f) => failures.push(f) });
+        queued.enqueue({ groupId: 'g', userId: 'u' });
+        const report = await queued.close({ timeout: 5_000 });
+        const quiet = new ThriveStack({ ...options, maxRetries: 0 }); // no onError: the console line
+        quiet.enqueue({ groupId: 'g', userId: 'u' });
+        const quietReport = await quiet.close({ timeout: 5_000 });
+
+        expect(failures).toHaveLength(1);
+        expect(events.some((e) => e.type === 'response')).toBe(true);
+        expect(lines.length).toBeGreaterThan(0);
+        expectNoKey([
+          ...exposures(error),
+          ...failures.flatMap(exposures),
+          ...exposures(report),
+          ...exposures(quietReport),
+          JSON.stringify(report),
+          ...events.map((e) => JSON.stringify(e)),
+          ...lines,
+          ...logged.map((l) => (typeof l === 'string' ? l : inspect(l, { depth: Infinity }))),
+        ]);
+      } finally {
+        spies.forEach((s) => s.mockRestore());
+      }
+    },
+  );
+});
+
+describe("a custom fetch whose error carries the request (ky, undici, axios style)", () => {
+  it('keeps a redacted summary as cause, never the error or the request', async () => {
+    const fetch = async (request: Request): Promise<Response> => {
+      const error = Object.assign(new TypeError(`request with key ${request.headers.get('x-api-key')} failed`), {
+        code: 'ECONNRESET',
+        request,
+        config: { headers: { 'x-api-key': request.headers.get('x-api-key') } },
+        cause: Object.assign(new Error(`socket closed (${request.headers.get('x-api-key')})`), { code: 'UND_ERR_SOCKET' }),
+      });
+      throw error;
+    };
+    const client = new ThriveStack({ apiKey: `${CANARY}\n`, baseUrl: 'https://api.example.com', fetch, maxRetries: 0 });
+    const error = await client.group({ groupId: 'g', userId: 'u' }).catch((e) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error.cause).toMatchObject({ name: 'TypeError', code: 'ECONNRESET', cause: { code: 'UND_ERR_SOCKET' } });
+    expect(error.cause).not.toHaveProperty('request');
+    expect(error.cause).not.toHaveProperty('config');
+    expect(error.message).toContain('[REDACTED]');
+    expectNoKey(exposures(error));
+    expect(JSON.parse(JSON.stringify(error)).cause.message).toContain('[REDACTED]');
   });
 });

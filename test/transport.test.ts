@@ -11,6 +11,8 @@ import {
   ThriveStack,
   TimeoutError,
   UnexpectedResponseError,
+  RedirectError,
+  MAX_ANSWER_BYTES,
   type DebugEvent,
 } from '../src/index.js';
 import { startFaultServer, type FaultAction, type FaultServer } from './support/fault-server.js';
@@ -260,5 +262,164 @@ describe('messages of retried statuses', () => {
     expect(error.attempts).toBe(2);
     expect(error.message).toContain('after 2 attempts');
     expect(error.message).not.toContain('not retried');
+  });
+});
+
+describe('a debug hook that throws', () => {
+  /** Runs `work` while recording the timers src/transport.ts arms and clears. */
+  async function trackingTimers<T>(work: () => Promise<T>): Promise<{ result: T; armed: unknown[]; cleared: Set<unknown> }> {
+    const armed: unknown[] = [];
+    const cleared = new Set<unknown>();
+    const realSet = globalThis.setTimeout;
+    const realClear = globalThis.clearTimeout;
+    const set = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number, ...args: unknown[]) => {
+      const handle = realSet(fn, ms, ...args);
+      if (ms === 60_000 && /src[\\/]transport\.ts/.test(new Error().stack ?? '')) armed.push(handle);
+      return handle;
+    }) as typeof setTimeout);
+    const clear = vi.spyOn(globalThis, 'clearTimeout').mockImplementation(((handle: Parameters<typeof clearTimeout>[0]) => {
+      cleared.add(handle);
+      return realClear(handle);
+    }) as typeof clearTimeout);
+    try {
+      return { result: await work(), armed, cleared };
+    } finally {
+      set.mockRestore();
+      clear.mockRestore();
+    }
+  }
+
+  it.each(['request', 'response'] as const)('on %s: the result is unchanged and the attempt timer is cleared', async (when) => {
+    const s = await withPlan([]);
+    const c = new ThriveStack({
+      apiKey: KEY,
+      baseUrl: s.url,
+      timeout: 60_000,
+      debug: (event) => {
+        if (event.type === when) throw new Error(`hook failed on ${when}`);
+      },
+    });
+    const { result, armed, cleared } = await trackingTimers(() => c.group(call));
+    expect(result).toEqual({ success: true, eventId: 'evt_0' });
+    expect(armed).toHaveLength(1);
+    expect(cleared.has(armed[0])).toBe(true);
+    expect(s.log).toHaveLength(1);
+  });
+
+  it.each(['request', 'response', 'error', 'retry'] as const)('on %s: queued calls are still delivered', async (when) => {
+    const s = await withPlan([when === 'error' ? { type: 'reset' } : { type: 'status', status: 503 }]);
+    const c = new ThriveStack({
+      apiKey: KEY,
+      baseUrl: s.url,
+      minRetryDelay: 1,
+      debug: (event) => {
+        if (event.type === when) throw new Error('hook failed');
+      },
+    });
+    c.enqueue(call);
+    expect(await c.close({ timeout: 10_000 })).toMatchObject({ delivered: 1, failed: 0 });
+  });
+});
+
+describe('bounded answers', () => {
+  it('a 2xx body over the cap is UnexpectedResponseError (most likely accepted), not retried', async () => {
+    const s = await withPlan([]);
+    const c = new ThriveStack({
+      apiKey: KEY,
+      baseUrl: s.url,
+      fetch: async () => new Response(`{"success":true,"eventId":"${'e'.repeat(MAX_ANSWER_BYTES)}"}`, { status: 200 }),
+    });
+    const error = await c.group(call).catch((e) => e);
+    expect(error).toBeInstanceOf(UnexpectedResponseError);
+    expect(error.attempts).toBe(1);
+    expect(error.message).toMatch(/most likely accepted.*larger than 65536 bytes/s);
+  });
+
+  it('an error body over the cap keeps its first part for the message', async () => {
+    const c = new ThriveStack({
+      apiKey: KEY,
+      baseUrl: 'https://api.example.com',
+      maxRetries: 0,
+      fetch: async () => new Response(`first part ${'z'.repeat(MAX_ANSWER_BYTES * 4)}`, { status: 500 }),
+    });
+    const error = await c.group(call).catch((e) => e);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error.serverMessage).toMatch(/^first part z+… \(\d+ more characters\)$/);
+  });
+
+  it("a fetch polyfill's answer without a web stream body is cut after text()", async () => {
+    const likeResponse = { status: 200, ok: true, type: 'basic', url: '', redirected: false, headers: new Headers(), body: {}, text: async () => `{"success":true,"eventId":"${'e'.repeat(1_000_000)}"}` };
+    const c = new ThriveStack({ apiKey: KEY, baseUrl: 'https://api.example.com', fetch: async () => likeResponse as unknown as Response });
+    const error = await c.group(call).catch((e) => e);
+    expect(error).toBeInstanceOf(UnexpectedResponseError);
+    expect(error.message).toMatch(/larger than 65536 bytes/);
+  });
+
+  it('an endless body is cut off, not read to the end', async () => {
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue(new Uint8Array(16_384).fill(120));
+      },
+    });
+    const c = new ThriveStack({ apiKey: KEY, baseUrl: 'https://api.example.com', maxRetries: 0, fetch: async () => new Response(endless, { status: 502 }) });
+    await expect(c.group(call)).rejects.toBeInstanceOf(ServerError);
+    expect(pulled).toBeLessThan(10);
+  });
+});
+
+describe('x-should-retry and request ids', () => {
+  it('x-should-retry: false on a 503 stops retries', async () => {
+    const s = await withPlan([{ type: 'status', status: 503, headers: { 'x-should-retry': 'false' } }]);
+    const error = await client(s.url).c.group(call).catch((e) => e);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error.attempts).toBe(1);
+    expect(s.log).toHaveLength(1);
+  });
+
+  it('x-should-retry: true on a 400 retries', async () => {
+    const s = await withPlan([{ type: 'status', status: 400, headers: { 'x-should-retry': 'true' } }]);
+    await expect(client(s.url).c.group(call)).resolves.toMatchObject({ success: true });
+    expect(s.log.map((r) => r.action)).toEqual(['status', 'ok']);
+  });
+
+  it('a redirect is never retried, whatever x-should-retry says', async () => {
+    const s = await withPlan([{ type: 'status', status: 307, headers: { 'x-should-retry': 'true', location: 'http://127.0.0.1:9/api/group' } }]);
+    const error = await client(s.url).c.group(call).catch((e) => e);
+    expect(error).toBeInstanceOf(RedirectError);
+    expect(s.log).toHaveLength(1);
+  });
+
+  it.each(['x-request-id', 'request-id', 'x-amzn-requestid', 'cf-ray'])('%s becomes requestId, in the message and the debug event', async (header) => {
+    const s = await withPlan([{ type: 'status', status: 401, headers: { [header]: 'req_8f2e' } }]);
+    const { c, events } = client(s.url);
+    const error = await c.group(call).catch((e) => e);
+    expect(error.requestId).toBe('req_8f2e');
+    expect(error.message).toContain('(request id req_8f2e: quote it to ThriveStack support)');
+    expect(events.find((e) => e.type === 'response')).toMatchObject({ requestId: 'req_8f2e' });
+  });
+});
+
+describe("odd things a caller's fetch can do", () => {
+  it('Response.error() is a ConnectionError (retried), not an answer', async () => {
+    let calls = 0;
+    const c = new ThriveStack({ apiKey: KEY, baseUrl: 'https://api.example.com', maxRetries: 1, minRetryDelay: 1, fetch: async () => (calls++, Response.error()) });
+    const error = await c.group(call).catch((e) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error.message).toContain('network error');
+    expect(calls).toBe(2);
+  });
+
+  it('an error whose every property throws is still summarized, not thrown raw', async () => {
+    const hostile = new Proxy(new Error('x'), {
+      get() {
+        throw new Error('no reading me');
+      },
+    });
+    const c = new ThriveStack({ apiKey: KEY, baseUrl: 'https://api.example.com', maxRetries: 0, fetch: async () => Promise.reject(hostile) });
+    const error = await c.group(call).catch((e) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error.cause).toMatchObject({ message: 'an error that could not be read' });
   });
 });

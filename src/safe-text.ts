@@ -1,0 +1,32 @@
+/**
+ * Server-supplied text made safe to show: the one function every message, log line and debug event
+ * passes a server's words through. In this order: the key is redacted; escape sequences (ANSI CSI/OSC
+ * and the rest) and control characters are removed (line breaks and tabs become spaces), so nothing a
+ * server says can move a terminal's cursor, recolour it or forge a log line; the key is redacted again
+ * (removing a control character inside it could have rejoined it); then the text is cut to `max`
+ * characters. Redaction before truncation: a key straddling the cut is never half shown.
+ */
+import type { Redactor } from './redact.js';
+
+/** How much of a server's text a message keeps, in characters. */
+export const MAX_SERVER_TEXT = 300;
+
+// ESC [ ... final byte (CSI); ESC ] ... BEL or ESC \ (OSC); ESC P/X/^/_ ... ESC \ (DCS, SOS, PM, APC);
+// any other two-character escape; and the 8-bit CSI (U+009B).
+const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]?|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[\s\S]?|\x9b[0-?]*[ -/]*[@-~]?/g;
+// C0 and C1 controls, DEL, and the Unicode line/paragraph separators and bidi overrides.
+const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const BREAKS = /[\t\n\r]+/g;
+const UNSAFE = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+export function safeText(text: string, redact: Redactor, max: number = MAX_SERVER_TEXT): string {
+  let out = redact(text);
+  if (UNSAFE.test(out)) out = redact(out.replace(ESCAPES, '').replace(BREAKS, ' ').replace(CONTROLS, ''));
+  if (out.length > max) {
+    let cut = max;
+    const code = out.charCodeAt(cut - 1);
+    if (code >= 0xd800 && code <= 0xdbff) cut--; // never split a surrogate pair
+    out = `${out.slice(0, cut)}… (${out.length - cut} more characters)`;
+  }
+  return out;
+}
