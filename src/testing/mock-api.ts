@@ -219,7 +219,7 @@ export function createMockApi(options: MockApiOptions = {}): MockApi {
     // read forgets that request: both are decided now, before the body is read.
     const fault = faults.take();
     const arrived = generation;
-    const headers = Object.freeze(redactHeaders(request.headers));
+    const headers = Object.freeze(redactHeaders(request.headers, (text) => text)); // the key header (and other credentials) redacted
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(await request.arrayBuffer());
