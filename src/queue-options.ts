@@ -33,7 +33,7 @@ export interface QueueThrottle {
   readonly limit: number;
   /** Epoch ms before which no new request starts (0: none). */
   readonly pausedUntil: number;
-  /** Calls `listener` when `limit` rises; returns the function that stops listening. */
+  /** Calls `listener` when `limit` rises or a pause ends early; returns the function that stops listening. */
   onRaise(listener: () => void): () => void;
 }
 

@@ -250,10 +250,11 @@ export class BatchQueue {
     return lowest;
   }
 
-  /** Requests allowed in flight now, and whether a throttle pause holds new ones back. */
+  /** Requests allowed in flight now (0 while a throttle pause holds new ones back). */
   #room(): number {
     const throttle = this.#throttle;
     if (!throttle) return this.#maxConcurrent - this.#inFlight.size;
+    this.#stopThrottle ??= throttle.onRaise(() => this.#pump());
     const paused = throttle.pausedUntil - Date.now();
     if (paused > 0) {
       if (this.#pauseTimer === undefined && !this.#abandoned) {
@@ -265,7 +266,10 @@ export class BatchQueue {
       }
       return 0;
     }
-    this.#stopThrottle ??= throttle.onRaise(() => this.#pump());
+    if (this.#pauseTimer !== undefined) {
+      clearTimeout(this.#pauseTimer); // the pause ended early (a raise): a later pause arms its own timer
+      this.#pauseTimer = undefined;
+    }
     return Math.min(this.#maxConcurrent, Math.max(1, throttle.limit)) - this.#inFlight.size;
   }
 
