@@ -38,7 +38,7 @@ export interface QueueThrottle {
 }
 
 export interface QueueOptions {
-  /** Send a batch once this many calls are waiting (default 100; at most 1,000 go in one request). */
+  /** Send a batch once this many calls are waiting, and put at most this many in one request (default 100, at most 1,000). */
   flushAt?: number | undefined;
   /** Send waiting calls at the latest this many ms after the oldest was enqueued (default 5,000). */
   flushInterval?: number | undefined;

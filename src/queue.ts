@@ -1,7 +1,8 @@
 /**
  * The batching queue behind `enqueue()`: calls wait until `flushAt` of them are waiting or
- * `flushInterval` has passed since the oldest, then leave in requests of at most 1,000 calls and
- * 2 MB of JSON (measured bytes), with at most `maxConcurrentRequests` in flight.
+ * `flushInterval` has passed since the oldest, then leave in requests of at most `flushAt` calls
+ * (itself at most 1,000) and 2 MB of JSON (measured bytes), with at most `maxConcurrentRequests` in
+ * flight.
  *
  * Guarantees: every call is delivered, reported to `onError`, or listed as pending by `close()`;
  * the queue holds at most `maxQueueSize` calls; its timers never keep a process alive, but a process
@@ -290,11 +291,11 @@ export class BatchQueue {
     }
   }
 
-  /** The next batch: as many waiting calls as fit in one request by count and by bytes. */
+  /** The next batch: as many waiting calls as fit in one request by bytes, at most `flushAt`. */
   #take(): Batch {
     let bytes = 2; // the array's brackets
     let taken = 0;
-    while (taken < this.#waiting.length && taken < MAX_CALLS_PER_REQUEST) {
+    while (taken < this.#waiting.length && taken < this.#flushAt) {
       const next = this.#waiting[taken]!.bytes + (taken > 0 ? 1 : 0);
       if (bytes + next > MAX_REQUEST_BYTES) break;
       bytes += next;
