@@ -41,6 +41,7 @@ export async function* cappedLines(stream: Readable, cap = MAX_ROW_BYTES, signal
   let parts: Buffer[] = [];
   let partBytes = 0;
   let dropping: Oversized | undefined;
+  let droppedCr = false;
   let line = 1;
   const stop = (): void => {
     stream.destroy();
@@ -51,7 +52,7 @@ export async function* cappedLines(stream: Readable, cap = MAX_ROW_BYTES, signal
     if (dropping) {
       const done = dropping;
       dropping = undefined;
-      if (done.prefix.endsWith('\r')) done.bytes--;
+      if (droppedCr) done.bytes--; // the \r of a \r\n line break
       return { line: at, oversized: done };
     }
     let buffer = parts.length === 1 ? parts[0]! : Buffer.concat(parts, partBytes);
@@ -63,6 +64,7 @@ export async function* cappedLines(stream: Readable, cap = MAX_ROW_BYTES, signal
   const keep = (piece: Buffer): void => {
     if (dropping) {
       dropping.bytes += piece.length;
+      if (piece.length > 0) droppedCr = piece[piece.length - 1] === CR;
       return;
     }
     if (partBytes + piece.length <= cap) {
@@ -72,6 +74,7 @@ export async function* cappedLines(stream: Readable, cap = MAX_ROW_BYTES, signal
     }
     const head = Buffer.concat([...parts, piece.subarray(0, OVERSIZED_PREFIX_BYTES)]).subarray(0, OVERSIZED_PREFIX_BYTES);
     dropping = { line, bytes: partBytes + piece.length, prefix: head.toString('utf8').replace(/\uFFFD$/, '') };
+    droppedCr = piece.length > 0 && piece[piece.length - 1] === CR;
     parts = [];
     partBytes = 0;
   };
