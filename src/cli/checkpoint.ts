@@ -208,8 +208,8 @@ export class Checkpoint {
     let first = true;
     do {
       this.#again = false;
-      // writes whole files: wait a little between them (4 × the last write, at least 100 ms) unless asked now
-      const gap = Math.max(100, 4 * this.#lastSaveMs) - (Date.now() - this.#lastSaveEnd);
+      // writes whole files: wait a little between them (4 × the last write, at least 20 ms) unless asked now
+      const gap = Math.max(20, 4 * this.#lastSaveMs) - (Date.now() - this.#lastSaveEnd);
       if (!(first && now) && gap > 0) await new Promise((resolve) => setTimeout(resolve, gap));
       first = false;
       const count = this.#freshCount;
