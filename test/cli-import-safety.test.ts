@@ -195,7 +195,7 @@ async function runMeasured(args: string[]): Promise<{ code: number; stdout: stri
 describe('monstrous rows are rejected, not fatal', () => {
   const HUGE = 100 * 1024 * 1024;
 
-  it.each(['ndjson', 'csv'] as const)('%s: the good rows around a 100 MB row and a 20,000-deep row all arrive; peak RSS under 300 MB', async (format) => {
+  it.each(['ndjson', 'csv'] as const)('%s: the good rows around a 100 MB row (NDJSON: and a 20,000-deep row) all arrive; peak RSS under 300 MB', async (format) => {
     const s = await server({ keepCalls: true });
     const file = dir.file(`monster.${format}`);
     const rejects = dir.file(`monster.rejects.${format}`);
@@ -224,6 +224,7 @@ describe('monstrous rows are rejected, not fatal', () => {
     expect(summary).toMatchObject({ sent: 2 * good, rejected, failed: 0 });
     expect(countByUser(s.accepted).size).toBe(2 * good);
     expect(result.peakMB).toBeLessThan(300);
+    console.log(`${format}: file ${((await stat(file)).size / 1e6).toFixed(0)} MB, peak RSS ${result.peakMB.toFixed(0)} MB`);
     // the rejects file names the line and size, and holds only a bounded prefix
     const { size } = await stat(rejects);
     expect(size).toBeLessThan(100 * 1024);
