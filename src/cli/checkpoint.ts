@@ -208,8 +208,9 @@ export class Checkpoint {
     let first = true;
     do {
       this.#again = false;
-      // writes whole files: wait a little between them (4 × the last write, at least 20 ms) unless asked now
-      const gap = Math.max(20, 4 * this.#lastSaveMs) - (Date.now() - this.#lastSaveEnd);
+      // a small file is written again as soon as the last write ended (group commit); a large one,
+      // whose writes take long, waits 4 × its last write so that writing stays a small share of the time
+      const gap = (this.#lastSaveMs > 25 ? 4 * this.#lastSaveMs : 0) - (Date.now() - this.#lastSaveEnd);
       if (!(first && now) && gap > 0) await new Promise((resolve) => setTimeout(resolve, gap));
       first = false;
       const count = this.#freshCount;

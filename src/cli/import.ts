@@ -72,8 +72,8 @@ terminal, a line every 5 s otherwise); the summary to stdout (JSON with --json).
 
 With --checkpoint, every row ThriveStack acknowledges is recorded by its content. Run the same command
 again (also after kill -9) to resume: a row is skipped only when the very same call was acknowledged
-before; every other row is sent. Rows in flight at a kill are sent again (at most
-2 x concurrency x batch-size rows). Ctrl-C stops reading, lets the requests in flight finish, saves
+before; every other row is sent. Rows in flight at a kill are sent again: at most
+2 x concurrency x batch-size rows (concurrency x batch-size + 100 when that is more). Ctrl-C stops reading, lets the requests in flight finish, saves
 the checkpoint and exits; a second Ctrl-C abandons the requests in flight.
 
 Exit status: 0 every row delivered (dry run: every row valid), 1 some rows failed or the import
@@ -196,7 +196,10 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
   if (!dryRun) {
     const options = connectionOptions(values, { maxRetries: IMPORT_MAX_RETRIES });
     gate = new RateGate(concurrency);
-    const holdAt = concurrency * batchSize;
+    // Rows acknowledged but not yet in the checkpoint are held below this (new requests wait while a
+    // write catches up): with the requests in flight, at most concurrency × batch-size + holdAt rows
+    // are sent again after a kill. The floor of 100 keeps a tiny --batch-size from waiting on every write.
+    const holdAt = Math.max(concurrency * batchSize, 100);
     let consecutiveFailures = 0;
     const onError = (failure: DeliveryFailure): void => {
       const tags = failure.tags as RowTag[];
