@@ -73,8 +73,9 @@ terminal, a line every 5 s otherwise); the summary to stdout (JSON with --json).
 With --checkpoint, every row ThriveStack acknowledges is recorded by its content. Run the same command
 again (also after kill -9) to resume: a row is skipped only when the very same call was acknowledged
 before; every other row is sent. Rows in flight at a kill are sent again: at most
-2 x concurrency x batch-size rows (concurrency x batch-size + 100 when that is more). Ctrl-C stops reading, lets the requests in flight finish, saves
-the checkpoint and exits; a second Ctrl-C abandons the requests in flight.
+2 x concurrency x batch-size rows (concurrency x batch-size + 100 when that is more). Ctrl-C
+stops reading, lets the requests in flight finish, saves the checkpoint and exits; a second Ctrl-C
+abandons the requests in flight.
 
 Exit status: 0 every row delivered (dry run: every row valid), 1 some rows failed or the import
 stopped, 2 usage error (nothing sent), 3 some rows rejected as invalid and every valid row delivered
