@@ -266,7 +266,7 @@ describe('Checkpoint (content-keyed)', () => {
     );
   });
 
-  it('batches its writes: 2,000 acknowledgements one row at a time take far fewer writes', async () => {
+  it('batches its disk flushes: 2,000 acknowledgements one row at a time take far fewer writes', async () => {
     const path = dir.file('c2.ckpt');
     const checkpoint = Checkpoint.load(path);
     checkpoint.start();
@@ -282,6 +282,12 @@ describe('Checkpoint (content-keyed)', () => {
     expect(writes).toBeLessThan(100);
   });
 
+  it('a row key is the first 64 bits of the SHA-256 of the call JSON (whichever hashing API Node has)', async () => {
+    const { createHash } = await import('node:crypto');
+    const json = '{"group_id":"g","user_id":"u"}';
+    expect(rowKey(json)).toBe(createHash('sha256').update(json).digest().readBigUInt64LE(0));
+  });
+
   it('costs 8 bytes per row on disk', async () => {
     const path = dir.file('c3.ckpt');
     const checkpoint = Checkpoint.load(path);
@@ -289,7 +295,7 @@ describe('Checkpoint (content-keyed)', () => {
     checkpoint.acknowledge(Array.from({ length: 10_000 }, (_, i) => key(`r${i}`)));
     await checkpoint.durable();
     const { statSync } = await import('node:fs');
-    expect(statSync(path).size - 10_000 * 8).toBeLessThan(200); // the header
+    expect(statSync(path).size - 10_000 * 8).toBeLessThan(200); // the header and the records' counts and checksums
   });
 
   it('removes temp files of killed writes (not those of a live process) when it starts writing', () => {
@@ -304,35 +310,51 @@ describe('Checkpoint (content-keyed)', () => {
     expect(existsSync(path)).toBe(true);
   });
 
-  it('refuses a file that is not a checkpoint, a truncated one, and one of the earlier line-range format', async () => {
+  it('refuses a file that is not a checkpoint, and one of the earlier line-range format', () => {
     const junk = dir.file('junk.ckpt');
     writeFileSync(junk, 'not a checkpoint');
-    expect(() => Checkpoint.load(junk)).toThrow(/is not a thrivestack import checkpoint \(unknown format\)/);
+    expect(() => Checkpoint.load(junk)).toThrow(CheckpointError);
+    expect(() => Checkpoint.load(junk)).toThrow(/is not a thrivestack import checkpoint/);
     writeFileSync(junk, JSON.stringify({ version: 1, acknowledged: [[1, 5]], acknowledgedRows: 5 }));
     expect(() => Checkpoint.load(junk)).toThrow(/written by an earlier version/);
+  });
+
+  it('a record torn by a kill (cut short, or zero-filled) counts as not acknowledged, never the other way', async () => {
     const path = dir.file('c5.ckpt');
     const checkpoint = Checkpoint.load(path);
     checkpoint.start();
     checkpoint.acknowledge([key('x'), key('y')]);
     await checkpoint.durable();
-    const { readFileSync: read } = require_fs();
-    const whole = read(path);
+    checkpoint.acknowledge([key('z')]);
+    await checkpoint.close();
+    expect(Checkpoint.load(path).previousRows).toBe(3);
+    const whole = readFileSync(path);
+    writeFileSync(path, whole.subarray(0, whole.length - 3)); // the last append cut short
+    const torn = Checkpoint.load(path);
+    expect(torn.previousRows).toBe(2);
+    expect(torn.claim(key('z'))).toBe(false);
+    writeFileSync(path, Buffer.concat([whole, Buffer.alloc(64)])); // a zero-filled tail
+    expect(Checkpoint.load(path).previousRows).toBe(3);
+    // the next run's start() rewrites it whole, without the torn record
     writeFileSync(path, whole.subarray(0, whole.length - 3));
-    expect(() => Checkpoint.load(path)).toThrow(CheckpointError);
-    expect(() => Checkpoint.load(path)).toThrow(/truncated or corrupt/);
+    const next = Checkpoint.load(path);
+    next.start();
+    await next.close();
+    expect(readFileSync(path).length).toBeLessThan(whole.length);
+    expect(Checkpoint.load(path).previousRows).toBe(2);
   });
 
   it('a write that fails makes durable() reject (the import stops rather than claim rows it did not record)', async () => {
     const path = dir.file('c6.ckpt');
-    const checkpoint = Checkpoint.load(path);
+    const failing = { write: () => Promise.reject(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })), datasync: () => Promise.resolve() };
+    const checkpoint = Checkpoint.load(path, failing);
     checkpoint.start();
-    const { rmSync, mkdirSync } = require_fs();
-    // the temp file's place becomes a directory: the next write fails
-    mkdirSync(`${path}.${process.pid}.tmp`);
     checkpoint.acknowledge([key('z')]);
-    await expect(checkpoint.durable()).rejects.toThrow();
+    await expect(checkpoint.durable()).rejects.toThrow(/no space left/);
     expect(checkpoint.error).toBeDefined();
-    rmSync(`${path}.${process.pid}.tmp`, { recursive: true });
+    expect(checkpoint.unsaved).toBe(1);
+    await expect(checkpoint.close()).rejects.toThrow();
+    expect(Checkpoint.load(path).previousRows).toBe(0);
   });
 });
 

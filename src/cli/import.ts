@@ -199,7 +199,8 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
     gate = new RateGate(concurrency);
     // Rows acknowledged but not yet in the checkpoint are held below this (new requests wait while a
     // write catches up): with the requests in flight, at most concurrency × batch-size + holdAt rows
-    // are sent again after a kill. The floor of 100 keeps a tiny --batch-size from waiting on every write.
+    // are sent again after a kill. The floor of 100 keeps a tiny --batch-size from waiting on every
+    // disk flush.
     const holdAt = Math.max(concurrency * batchSize, 100);
     let consecutiveFailures = 0;
     const onError = (failure: DeliveryFailure): void => {
@@ -347,7 +348,7 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
   await failedWrites;
   if (checkpoint && opened) {
     try {
-      await checkpoint.durable();
+      await checkpoint.close();
     } catch (error) {
       fatalError ??= `cannot write --checkpoint ${checkpoint.path}: ${(error as Error).message}`;
     }
