@@ -467,6 +467,20 @@ describe('RateGate', () => {
   });
 });
 
+describe('RateGate hold', () => {
+  it('holds every new request back while the checkpoint catches up, and wakes the queue when let go', () => {
+    const gate = new RateGate(4);
+    let woken = 0;
+    gate.onRaise(() => woken++);
+    gate.hold(true);
+    expect(gate.pausedUntil).toBe(Number.MAX_SAFE_INTEGER);
+    gate.hold(true);
+    gate.hold(false);
+    expect(gate.pausedUntil).toBe(0);
+    expect(woken).toBe(1);
+  });
+});
+
 describe('Progress', () => {
   function sink(isTTY: boolean) {
     let text = '';

@@ -268,6 +268,22 @@ describe('tags and throttle (what the importer builds on)', () => {
     expect(server.maxConcurrent()).toBe(1);
   });
 
+  it('a throttle pause holds every request back until it is lifted, then everything is delivered', async () => {
+    server = await startFaultServer({ apiKey: KEY });
+    const listeners = new Set<() => void>();
+    const throttle = { limit: 4, pausedUntil: Number.MAX_SAFE_INTEGER, onRaise: (l: () => void) => (listeners.add(l), () => listeners.delete(l)) };
+    const client = new ThriveStack({ apiKey: KEY, baseUrl: server.url, flushAt: 5, throttle });
+    clients.push(client);
+    for (let i = 0; i < 20; i++) client.enqueue(call(i));
+    const flushed = client.flush();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.log).toHaveLength(0);
+    throttle.pausedUntil = 0;
+    for (const wake of listeners) wake();
+    await flushed;
+    expect(server.accepted).toHaveLength(20);
+  });
+
   it('a bare BatchQueue without a log still summarizes through the default logger (stderr), never console.log', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
