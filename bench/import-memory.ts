@@ -11,6 +11,7 @@
  *   npm run bench:import                       both formats, 100k and 1M rows
  *   npm run bench:import -- --rows 100000,500000 --format csv
  *   npm run bench:import -- --cli dist/cli/index.js   measure a built CLI instead of bundling src/
+ *   npm run bench:import -- --checkpoint       import with --checkpoint too (reports its size per row)
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     rows: { type: 'string', default: '100000,1000000' },
     format: { type: 'string', default: 'csv,ndjson' },
     cli: { type: 'string' },
+    checkpoint: { type: 'boolean', default: false },
   },
 });
 const SIZES = values.rows!.split(',').map(Number);
@@ -107,8 +109,9 @@ const RSS_PROBE =
   'data:text/javascript,' +
   encodeURIComponent('import { writeSync } from "node:fs"; process.on("exit", () => writeSync(2, `\\nPEAK_RSS_KB ${process.resourceUsage().maxRSS}\\n`));');
 
-async function runImport(cli: string, file: string, url: string) {
-  const child = spawn(process.execPath, ['--import', RSS_PROBE, cli, 'import', file, '--base-url', url, '--quiet', '--json'], {
+async function runImport(cli: string, file: string, url: string, checkpoint?: string) {
+  const extra = checkpoint ? ['--checkpoint', checkpoint] : [];
+  const child = spawn(process.execPath, ['--import', RSS_PROBE, cli, 'import', file, '--base-url', url, '--quiet', '--json', ...extra], {
     env: { ...process.env, THRIVESTACK_API_KEY: 'bench-key' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -132,7 +135,9 @@ try {
       const file = join(work, `rows-${rows}.${format}`);
       await writeInput(file, format, rows);
       const { size } = await stat(file);
-      const { summary, peakKb } = await runImport(cli, file, sink.url);
+      const checkpoint = values.checkpoint ? `${file}.ckpt` : undefined;
+      const { summary, peakKb } = await runImport(cli, file, sink.url, checkpoint);
+      const checkpointBytes = checkpoint ? (await stat(checkpoint)).size : undefined;
       const received = sink.take();
       if (received.calls !== rows || summary.sent !== rows) throw new Error(`expected ${rows} calls, the sink received ${received.calls}`);
       const result = {
@@ -143,13 +148,16 @@ try {
         rowsPerSecond: Math.round(rows / summary.seconds),
         requests: received.requests,
         peakRssMB: +(peakKb / 1024).toFixed(1),
+        ...(checkpointBytes === undefined ? {} : { checkpointMB: +(checkpointBytes / 1e6).toFixed(2), checkpointBytesPerRow: +(checkpointBytes / rows).toFixed(2) }),
       };
       results.push(result);
       console.log(
         `${format.padEnd(6)} ${rows.toLocaleString('en-US').padStart(9)} rows  file ${String(result.fileMB).padStart(6)} MB  ` +
-          `${String(result.seconds).padStart(6)} s  ${String(result.rowsPerSecond).padStart(6)} rows/s  peak RSS ${result.peakRssMB} MB`,
+          `${String(result.seconds).padStart(6)} s  ${String(result.rowsPerSecond).padStart(6)} rows/s  peak RSS ${result.peakRssMB} MB` +
+          `${checkpointBytes === undefined ? '' : `  checkpoint ${result.checkpointMB} MB (${result.checkpointBytesPerRow} bytes/row)`}`,
       );
       await rm(file);
+      if (checkpoint) await rm(checkpoint, { force: true });
     }
     const runs = results.filter((r) => r.format === format);
     if (runs.length > 1) {

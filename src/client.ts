@@ -21,6 +21,7 @@ import { createLog } from './logger.js';
 import { prepareCall, prepareRequest } from './validate.js';
 import { BatchQueue, type CloseOptions, type CloseReport } from './queue.js';
 import type { GroupCall, GroupResponse } from './types.js';
+import type { EnqueueOptions } from './queue-options.js';
 
 export class ThriveStack {
   /** Where requests go, e.g. https://api.app.thrivestack.ai. */
@@ -62,15 +63,15 @@ export class ThriveStack {
    * Validates the call now (throws `ValidationError`) and queues it for delivery in the background.
    * Returns `false` when the queue is full: the call was not queued and is reported to `onError`.
    */
-  enqueue(call: GroupCall): boolean {
-    return this.#queue.add(prepareCall(call));
+  enqueue(call: GroupCall, options?: EnqueueOptions): boolean {
+    return this.#queue.add(prepareCall(call), options?.tag);
   }
 
   /** Like `enqueue()`, but waits for room when the queue is full instead of refusing the call. */
-  enqueueAsync(call: GroupCall): Promise<void> {
+  enqueueAsync(call: GroupCall, options?: EnqueueOptions): Promise<void> {
     // Not `async`: that would wrap the queue's promise in one more (extra ticks on every call).
     try {
-      return this.#queue.addAsync(prepareCall(call));
+      return this.#queue.addAsync(prepareCall(call), options?.tag);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -17,7 +17,7 @@ export {
   ConfigurationError,
 } from './errors.js';
 export type { ClientOptions, RequestOptions } from './options.js';
-export type { QueueOptions, DeliveryFailure } from './queue-options.js';
+export type { QueueOptions, DeliveryFailure, Delivery, EnqueueOptions, QueueThrottle } from './queue-options.js';
 export type { CloseOptions, CloseReport } from './queue.js';
 export { MAX_ANSWER_BYTES, type DebugEvent } from './transport.js';
 export type { ValidationIssue } from './validation-issue.js';

@@ -11,11 +11,34 @@ export interface DeliveryFailure {
   kind: 'failed' | 'dropped';
   /** The calls, in wire format (what `JSON.stringify` would send): persist them to send again later. */
   calls: WireGroupCall[];
+  /** The `tag` each call was enqueued with (`undefined` for untagged calls), in the order of `calls`. */
+  tags: unknown[];
   error: ThriveStackError;
 }
 
+/** Calls ThriveStack acknowledged in one request, handed to `onDelivered`. */
+export interface Delivery {
+  /** How many calls the request carried. */
+  count: number;
+  /** The `tag` each call was enqueued with (`undefined` for untagged calls), in enqueue order. */
+  tags: unknown[];
+}
+
+/**
+ * A dynamic limit on requests in flight (below `maxConcurrentRequests`) and a time before which no
+ * request starts: how a caller that watches responses (the CLI slows down on 429) steers the queue.
+ */
+export interface QueueThrottle {
+  /** Most requests in flight now (at least 1). */
+  readonly limit: number;
+  /** Epoch ms before which no new request starts (0: none). */
+  readonly pausedUntil: number;
+  /** Calls `listener` when `limit` rises or a pause ends early; returns the function that stops listening. */
+  onRaise(listener: () => void): () => void;
+}
+
 export interface QueueOptions {
-  /** Send a batch once this many calls are waiting (default 100; at most 1,000 go in one request). */
+  /** Send a batch once this many calls are waiting, and put at most this many in one request (default 100, at most 1,000). */
   flushAt?: number | undefined;
   /** Send waiting calls at the latest this many ms after the oldest was enqueued (default 5,000). */
   flushInterval?: number | undefined;
@@ -27,10 +50,20 @@ export interface QueueOptions {
   /** Most batch requests in flight at once (default 4). */
   maxConcurrentRequests?: number | undefined;
   /**
-   * Receives every call the queue could not deliver, with the reason. Without it, the client writes
-   * one warning line per failure to `console.warn` so that nothing is lost silently.
+   * Receives every call the queue could not deliver, with the reason, once per failed or dropped
+   * group of calls. It runs outside the queue's own call stack (as a microtask), so it may call
+   * `enqueue()` again; if it throws, the error is logged and the queue goes on. Without it, the client
+   * logs a summary with counts at most once every 5 seconds (and once more at `close()`).
    */
   onError?: ((failure: DeliveryFailure) => void) | undefined;
+  /**
+   * Receives every acknowledged request's calls (their count and the tags they were enqueued with),
+   * as a microtask right after ThriveStack's answer. For callers that record progress (the CLI's
+   * checkpoint). A throwing hook is logged and ignored.
+   */
+  onDelivered?: ((delivery: Delivery) => void) | undefined;
+  /** Advanced: a dynamic concurrency limit and pause (see `QueueThrottle`). */
+  throttle?: QueueThrottle | undefined;
 }
 
 export const QUEUE_DEFAULTS = {
@@ -39,3 +72,19 @@ export const QUEUE_DEFAULTS = {
   maxQueueSize: 10_000,
   maxConcurrentRequests: 4,
 } as const;
+
+/** Without `onError`, failures and drops are summarized at most this often (ms) per client. */
+export const FAILURE_SUMMARY_INTERVAL = 5_000;
+
+/**
+ * The 400 budget: after this many calls in a row were refused (400) one by one, each alone in its
+ * request, with nothing delivered in between, the API refuses what this client considers valid, and
+ * the queue stops halving refused batches (it fails them whole, with one error saying so).
+ */
+export const REFUSED_CALLS_BEFORE_GIVING_UP = 20;
+
+/** Per-call options of `enqueue()` / `enqueueAsync()`. */
+export interface EnqueueOptions {
+  /** Any value: handed back with this call's outcome (`onDelivered`, `onError`, `close().pendingTags`). */
+  tag?: unknown;
+}

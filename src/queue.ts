@@ -1,23 +1,35 @@
 /**
  * The batching queue behind `enqueue()`: calls wait until `flushAt` of them are waiting or
- * `flushInterval` has passed since the oldest, then leave in requests of at most 1,000 calls and
- * 2 MB of JSON (measured bytes), with at most `maxConcurrentRequests` in flight.
+ * `flushInterval` has passed since the oldest, then leave in requests of at most `flushAt` calls
+ * (itself at most 1,000) and 2 MB of JSON (measured bytes), with at most `maxConcurrentRequests` in
+ * flight.
  *
  * Guarantees: every call is delivered, reported to `onError`, or listed as pending by `close()`;
  * the queue holds at most `maxQueueSize` calls; its timers never keep a process alive, but a process
- * that ends naturally waits for the queue to drain first; it never rejects a promise nobody awaits.
+ * that ends naturally waits for the queue to drain first (one process-wide hook, `exit-hook.ts`); it
+ * never rejects a promise nobody awaits; hooks run outside its call stack and never change outcomes.
  */
 import { MAX_CALLS_PER_REQUEST, MAX_REQUEST_BYTES } from './generated/constants.js';
 import { BadRequestError, QueueError, ThriveStackError, UnexpectedResponseError } from './errors.js';
-import { QUEUE_DEFAULTS, type DeliveryFailure, type QueueOptions } from './queue-options.js';
+import {
+  FAILURE_SUMMARY_INTERVAL,
+  QUEUE_DEFAULTS,
+  REFUSED_CALLS_BEFORE_GIVING_UP,
+  type Delivery,
+  type DeliveryFailure,
+  type QueueOptions,
+  type QueueThrottle,
+} from './queue-options.js';
 import type { WireGroupCall } from './types.js';
 import type { PreparedCall } from './validate.js';
-import type { Log } from './logger.js';
+import { createLog, type Log } from './logger.js';
+import { holdForExit } from './exit-hook.js';
 
 interface Entry {
   seq: number;
   json: string;
   bytes: number;
+  tag: unknown;
 }
 
 interface Batch {
@@ -28,7 +40,10 @@ interface Batch {
 export type SendBatch = (body: string, signal: AbortSignal) => Promise<unknown>;
 
 export interface CloseOptions {
-  /** Most ms to wait for delivery (default 30,000); `close()` resolves by then whatever happens. */
+  /**
+   * Most ms to wait for delivery (default 30,000); `close()` resolves by then whatever happens.
+   * `Infinity` waits until every call is delivered or failed.
+   */
   timeout?: number | undefined;
 }
 
@@ -42,10 +57,14 @@ export interface CloseReport {
   /** Failed and dropped calls with the reason (the most recent ones, up to `maxQueueSize` calls). */
   failures: DeliveryFailure[];
   pendingCalls: WireGroupCall[];
+  /** The tags of `pendingCalls`, in the same order. */
+  pendingTags: unknown[];
   timedOut: boolean;
 }
 
 const DEFAULT_CLOSE_TIMEOUT = 30_000;
+/** The longest delay Node's timers take; anything longer fires at once (TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -54,12 +73,13 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 }
 
 const parseCalls = (entries: Entry[]): WireGroupCall[] => entries.map((e) => JSON.parse(e.json) as WireGroupCall);
-const processLike = (): { on?: Function; off?: Function } | undefined =>
-  (globalThis as { process?: { on?: Function; off?: Function } }).process;
+const count = (n: number, what: string): string => `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`;
 
 export class BatchQueue {
   readonly #send: SendBatch;
   readonly #onError: ((failure: DeliveryFailure) => void) | undefined;
+  readonly #onDelivered: ((delivery: Delivery) => void) | undefined;
+  readonly #throttle: QueueThrottle | undefined;
   readonly #flushAt: number;
   readonly #flushInterval: number;
   readonly #maxQueueSize: number;
@@ -73,12 +93,14 @@ export class BatchQueue {
   /** Waiting calls with a seq up to this are sent without waiting for `flushAt`. */
   #drainUntil = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Wakes the pump when a throttle pause ends. */
+  #pauseTimer: ReturnType<typeof setTimeout> | undefined;
+  #stopThrottle: (() => void) | undefined;
   #flushWaiters: Array<{ target: number; resolve: () => void }> = [];
-  #roomWaiters: Array<{ call: PreparedCall; resolve: () => void; reject: (error: Error) => void }> = [];
+  #roomWaiters: Array<{ entry: Omit<Entry, 'seq'>; resolve: () => void; reject: (error: Error) => void }> = [];
   #closing: Promise<CloseReport> | undefined;
   #abandoned = false;
   readonly #abort = new AbortController();
-  #exitHook: (() => void) | undefined;
 
   #delivered = 0;
   #failed = 0;
@@ -86,13 +108,23 @@ export class BatchQueue {
   #failures: DeliveryFailure[] = [];
   #failureCalls = 0;
 
-  /** Where the queue's console summaries go (the client's logger). */
-  readonly #log: Log | undefined;
+  /** Calls refused (400) in a row with nothing delivered in between; at the limit the queue stops halving. */
+  #refusedInARow = 0;
+
+  /** Without onError: counts not yet written to the log, and when the last summary was written. */
+  #unreported = { failed: 0, dropped: 0, since: 0, lastReason: '' };
+  #lastSummaryAt = -Infinity;
+  #summaryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Where the queue's log lines go (the client's logger). */
+  readonly #log: Log;
 
   constructor(send: SendBatch, options: QueueOptions, log?: Log) {
     this.#send = send;
-    this.#log = log;
+    this.#log = log ?? createLog({}, (text) => text);
     this.#onError = options.onError;
+    this.#onDelivered = options.onDelivered;
+    this.#throttle = options.throttle;
     this.#flushInterval = options.flushInterval ?? QUEUE_DEFAULTS.flushInterval;
     if (!(this.#flushInterval >= 0)) throw new QueueError(`\`flushInterval\` must be a non-negative number of ms.`);
     this.#maxQueueSize = positiveInteger('maxQueueSize', options.maxQueueSize, QUEUE_DEFAULTS.maxQueueSize);
@@ -107,14 +139,18 @@ export class BatchQueue {
     return this.#held;
   }
 
-  /** Queues a validated call. `false` when the queue is full: the call is reported as dropped. */
-  add(call: PreparedCall): boolean {
-    this.#assertOpen();
+  /**
+   * Queues a validated call (`enqueue()`). `false` when the queue is full: the call is reported as
+   * dropped. `tag` comes back with the call's outcome (`onDelivered`, `onError`, `close()`).
+   */
+  add(call: PreparedCall, tag?: unknown): boolean {
+    this.#assertOpen('enqueue');
     if (this.#held >= this.#maxQueueSize || this.#roomWaiters.length > 0) {
       this.#dropped++;
       this.#report({
         kind: 'dropped',
         calls: [call.call],
+        tags: [tag],
         error: new QueueError(
           `The queue is full (${this.#maxQueueSize} calls waiting or in flight); this call was not queued. ` +
             'Use `await enqueueAsync()` to wait for room, or raise `maxQueueSize`.',
@@ -122,22 +158,27 @@ export class BatchQueue {
       });
       return false;
     }
-    this.#admit(call);
+    this.#admit({ json: call.json, bytes: call.bytes, tag });
     return true;
   }
 
-  /** Queues a validated call, waiting for room when the queue is full (backpressure). */
-  addAsync(call: PreparedCall): Promise<void> {
-    this.#assertOpen();
+  /** Queues a validated call (`enqueueAsync()`), waiting for room when the queue is full (backpressure). */
+  addAsync(call: PreparedCall, tag?: unknown): Promise<void> {
+    this.#assertOpen('enqueueAsync');
+    const entry = { json: call.json, bytes: call.bytes, tag };
     if (this.#held < this.#maxQueueSize && this.#roomWaiters.length === 0) {
-      this.#admit(call);
+      this.#admit(entry);
       return Promise.resolve();
     }
-    return new Promise((resolve, reject) => this.#roomWaiters.push({ call, resolve, reject }));
+    return new Promise((resolve, reject) => this.#roomWaiters.push({ entry, resolve, reject }));
   }
 
-  /** Resolves once every call queued before it was delivered or finally failed. Never rejects. */
+  /**
+   * Resolves once every call queued before it was delivered or finally failed. Never rejects. After
+   * `close()`, resolves once nothing is pending (at once after a `close()` that timed out).
+   */
   flush(): Promise<void> {
+    if (this.#abandoned) return Promise.resolve();
     const target = this.#seq;
     if (this.#lowestUnsettled() > target) return Promise.resolve();
     this.#drainUntil = Math.max(this.#drainUntil, target);
@@ -156,44 +197,51 @@ export class BatchQueue {
     const closed = new QueueError('The client was closed before this call could be queued; it was not sent.');
     for (const waiter of this.#roomWaiters.splice(0)) waiter.reject(closed);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = await Promise.race([
-      this.flush().then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeout))),
-    ]);
+    const waits: Array<Promise<boolean>> = [this.flush().then(() => false)];
+    // Infinity (or more than a timer can hold) waits for every call to be delivered or failed
+    if (timeout <= MAX_TIMER_MS) waits.push(new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, timeout)))));
+    const timedOut = await Promise.race(waits);
     clearTimeout(timer);
-    let pendingCalls: WireGroupCall[] = [];
+    let pending: Entry[] = [];
     if (timedOut) {
-      const pending = [...this.#inFlight].flatMap((b) => b.entries).concat(this.#waiting);
-      pendingCalls = parseCalls(pending);
+      pending = [...this.#inFlight].flatMap((b) => b.entries).concat(this.#waiting);
       this.#abandoned = true;
       this.#waiting = [];
+      this.#inFlight.clear();
       this.#held = 0;
       this.#abort.abort(new QueueError('close() timed out'));
       for (const waiter of this.#flushWaiters.splice(0)) waiter.resolve();
     }
     this.#stopTimer();
-    this.#setExitHook(false);
+    this.#stopPause();
+    holdForExit(this, false);
+    // hooks queued by the last answers run before the report
+    await new Promise<void>((resolve) => queueMicrotask(resolve));
+    this.#writeSummary();
+    clearTimeout(this.#summaryTimer);
+    this.#summaryTimer = undefined;
     return {
       delivered: this.#delivered,
       failed: this.#failed,
       dropped: this.#dropped,
-      pending: pendingCalls.length,
+      pending: pending.length,
       failures: [...this.#failures],
-      pendingCalls,
+      pendingCalls: parseCalls(pending),
+      pendingTags: pending.map((e) => e.tag),
       timedOut,
     };
   }
 
-  #assertOpen(): void {
+  #assertOpen(method: string): void {
     if (this.#closing) {
-      throw new QueueError('The client is closed: `enqueue()` after `close()` is refused. Create a new ThriveStack client.');
+      throw new QueueError(`The client is closed: \`${method}()\` after \`close()\` is refused. Create a new ThriveStack client.`);
     }
   }
 
-  #admit(call: PreparedCall): void {
-    this.#waiting.push({ seq: ++this.#seq, json: call.json, bytes: call.bytes });
+  #admit(entry: Omit<Entry, 'seq'>): void {
+    this.#waiting.push({ seq: ++this.#seq, json: entry.json, bytes: entry.bytes, tag: entry.tag });
     this.#held++;
-    this.#setExitHook(true);
+    holdForExit(this, true);
     this.#pump();
   }
 
@@ -203,8 +251,32 @@ export class BatchQueue {
     return lowest;
   }
 
+  /** Requests allowed in flight now (0 while a throttle pause holds new ones back). */
+  #room(): number {
+    const throttle = this.#throttle;
+    if (!throttle) return this.#maxConcurrent - this.#inFlight.size;
+    this.#stopThrottle ??= throttle.onRaise(() => this.#pump());
+    const paused = throttle.pausedUntil - Date.now();
+    if (paused > 0) {
+      if (this.#pauseTimer === undefined && !this.#abandoned) {
+        this.#pauseTimer = setTimeout(() => {
+          this.#pauseTimer = undefined;
+          this.#pump();
+        }, Math.min(paused, MAX_TIMER_MS));
+        (this.#pauseTimer as { unref?: () => void }).unref?.();
+      }
+      return 0;
+    }
+    if (this.#pauseTimer !== undefined) {
+      clearTimeout(this.#pauseTimer); // the pause ended early (a raise): a later pause arms its own timer
+      this.#pauseTimer = undefined;
+    }
+    return Math.min(this.#maxConcurrent, Math.max(1, throttle.limit)) - this.#inFlight.size;
+  }
+
   #pump(): void {
-    while (this.#inFlight.size < this.#maxConcurrent && this.#waiting.length > 0) {
+    if (this.#abandoned) return;
+    while (this.#waiting.length > 0 && this.#room() > 0) {
       const ready = this.#waiting.length >= this.#flushAt || this.#waiting[0]!.seq <= this.#drainUntil;
       if (!ready) break;
       this.#start(this.#take());
@@ -214,22 +286,22 @@ export class BatchQueue {
         this.#timer = undefined;
         this.#drainUntil = this.#seq;
         this.#pump();
-      }, this.#flushInterval);
+      }, Math.min(this.#flushInterval, MAX_TIMER_MS));
       (this.#timer as { unref?: () => void }).unref?.();
     }
   }
 
-  /** The next batch: as many waiting calls as fit in one request by count and by bytes. */
+  /** The next batch: as many waiting calls as fit in one request by bytes, at most `flushAt`. */
   #take(): Batch {
     let bytes = 2; // the array's brackets
-    let count = 0;
-    while (count < this.#waiting.length && count < MAX_CALLS_PER_REQUEST) {
-      const next = this.#waiting[count]!.bytes + (count > 0 ? 1 : 0);
+    let taken = 0;
+    while (taken < this.#waiting.length && taken < this.#flushAt) {
+      const next = this.#waiting[taken]!.bytes + (taken > 0 ? 1 : 0);
       if (bytes + next > MAX_REQUEST_BYTES) break;
       bytes += next;
-      count++;
+      taken++;
     }
-    return { entries: this.#waiting.splice(0, Math.max(count, 1)) };
+    return { entries: this.#waiting.splice(0, Math.max(taken, 1)) };
   }
 
   #start(batch: Batch): void {
@@ -242,33 +314,74 @@ export class BatchQueue {
     });
   }
 
+  /**
+   * The 400 budget. Halving isolates a few bad calls cheaply (one in 1,000 costs about 2·log2(1000)
+   * requests), but against a server that refuses everything it would cost 2 requests per call. Once
+   * `REFUSED_CALLS_BEFORE_GIVING_UP` calls were refused in a row, one by one, with nothing delivered in
+   * between, refused batches are failed whole instead; any delivery starts the count again.
+   */
+  get #refusesEverything(): boolean {
+    return this.#refusedInARow >= REFUSED_CALLS_BEFORE_GIVING_UP;
+  }
+
   /** Sends entries; a 400 on several calls is isolated by halving, so good calls still arrive. */
   async #deliver(entries: Entry[]): Promise<void> {
     try {
       await this.#send(`[${entries.map((e) => e.json).join(',')}]`, this.#abort.signal);
-      this.#delivered += entries.length;
+      this.#accepted(entries);
     } catch (error) {
       if (this.#abandoned) return;
       if (error instanceof UnexpectedResponseError && error.status < 300) {
-        this.#delivered += entries.length; // accepted, with an odd body
+        this.#accepted(entries); // accepted, with an odd body
         return;
       }
-      if (error instanceof BadRequestError && entries.length > 1) {
-        const half = Math.ceil(entries.length / 2);
-        await this.#deliver(entries.slice(0, half));
-        await this.#deliver(entries.slice(half));
-        return;
+      if (error instanceof BadRequestError) {
+        if (entries.length > 1 && this.#refusesEverything) {
+          this.#refusedInARow += entries.length;
+          this.#fail(entries, this.#apiChanged(error));
+          return;
+        }
+        if (entries.length > 1) {
+          const half = Math.ceil(entries.length / 2);
+          await this.#deliver(entries.slice(0, half));
+          await this.#deliver(entries.slice(half));
+          return;
+        }
+        this.#refusedInARow++;
       }
-      this.#failed += entries.length;
       const reason = error instanceof ThriveStackError ? error : new ThriveStackError(String(error), { cause: error });
-      this.#report({ kind: 'failed', calls: parseCalls(entries), error: reason });
+      this.#fail(entries, reason);
     }
+  }
+
+  #apiChanged(error: BadRequestError): BadRequestError {
+    return new BadRequestError(
+      `ThriveStack refused (400) ${REFUSED_CALLS_BEFORE_GIVING_UP} calls in a row, each sent alone, with nothing accepted in ` +
+        'between: it refuses calls this client considers valid, most likely because the API changed. Upgrade the package ' +
+        '(npm install thrivestack-group@latest); these calls were not sent again in smaller parts. ' +
+        `ThriveStack said: ${error.serverMessage ?? error.message}`,
+      { status: error.status, serverMessage: error.serverMessage, headers: new Headers(error.headers), attempts: error.attempts },
+    );
+  }
+
+  #accepted(entries: Entry[]): void {
+    this.#delivered += entries.length;
+    this.#refusedInARow = 0;
+    const hook = this.#onDelivered;
+    if (!hook) return;
+    const delivery: Delivery = { count: entries.length, tags: entries.map((e) => e.tag) };
+    queueMicrotask(() => this.#runHook('onDelivered', () => hook(delivery)));
+  }
+
+  #fail(entries: Entry[], error: ThriveStackError): void {
+    this.#failed += entries.length;
+    this.#report({ kind: 'failed', calls: parseCalls(entries), tags: entries.map((e) => e.tag), error });
   }
 
   #settled(): void {
     while (this.#roomWaiters.length > 0 && this.#held < this.#maxQueueSize) {
       const waiter = this.#roomWaiters.shift()!;
-      this.#admit(waiter.call);
+      this.#admit(waiter.entry);
       waiter.resolve();
     }
     const lowest = this.#lowestUnsettled();
@@ -279,7 +392,8 @@ export class BatchQueue {
     }
     if (this.#held === 0) {
       this.#stopTimer();
-      this.#setExitHook(false);
+      this.#stopPause();
+      holdForExit(this, false);
     }
     this.#pump();
   }
@@ -290,11 +404,49 @@ export class BatchQueue {
     while (this.#failureCalls > this.#maxQueueSize && this.#failures.length > 1) {
       this.#failureCalls -= this.#failures.shift()!.calls.length;
     }
+    const hook = this.#onError;
+    if (hook) {
+      // outside the queue's call stack: an onError that enqueues again never nests
+      queueMicrotask(() => this.#runHook('onError', () => hook(failure)));
+      return;
+    }
+    const unreported = this.#unreported;
+    if (unreported.failed + unreported.dropped === 0) unreported.since = Date.now();
+    unreported[failure.kind] += failure.calls.length;
+    unreported.lastReason = failure.error.message;
+    const wait = this.#lastSummaryAt + FAILURE_SUMMARY_INTERVAL - Date.now();
+    if (wait <= 0) this.#writeSummary();
+    else if (this.#summaryTimer === undefined) {
+      this.#summaryTimer = setTimeout(() => {
+        this.#summaryTimer = undefined;
+        this.#writeSummary();
+      }, wait);
+      (this.#summaryTimer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** One log line for the failures and drops not yet reported (without onError). */
+  #writeSummary(): void {
+    const { failed, dropped, since, lastReason } = this.#unreported;
+    if (failed + dropped === 0) return;
+    this.#unreported = { failed: 0, dropped: 0, since: 0, lastReason: '' };
+    this.#lastSummaryAt = Date.now();
+    const what = [dropped ? `${count(dropped, 'call')} dropped` : '', failed ? `${count(failed, 'call')} failed` : '']
+      .filter(Boolean)
+      .join(' and ');
+    const reason = lastReason.split('\n')[0]!.slice(0, 300);
+    this.#log.warn(
+      `${what} since ${new Date(since).toISOString()} (last reason: ${reason}); ` +
+        'pass onError to see each (close() also lists them).',
+    );
+  }
+
+  #runHook(name: string, run: () => void): void {
     try {
-      if (this.#onError) this.#onError(failure);
-      else console.warn(`thrivestack: ${failure.calls.length} group call(s) ${failure.kind}: ${failure.error.message}`);
+      run();
     } catch (hookError) {
-      console.warn('thrivestack: the onError hook threw', hookError);
+      const text = hookError instanceof Error ? hookError.message : String(hookError);
+      this.#log.warn(`the ${name} hook threw (ignored; the queue goes on): ${text.split('\n')[0]!.slice(0, 300)}`);
     }
   }
 
@@ -303,24 +455,10 @@ export class BatchQueue {
     this.#timer = undefined;
   }
 
-  /**
-   * While the queue holds calls, a `beforeExit` listener makes a Node process that is ending
-   * naturally deliver them first (holding the event loop open only until they settle). The
-   * listener exists only while calls are held, so idle or forgotten clients leave nothing behind.
-   */
-  #setExitHook(on: boolean): void {
-    if (on === (this.#exitHook !== undefined)) return; // already so: the common case, on every call
-    const proc = processLike();
-    if (typeof proc?.on !== 'function' || typeof proc.off !== 'function') return;
-    if (on && !this.#exitHook) {
-      this.#exitHook = () => {
-        const keepAlive = setInterval(() => {}, 1_000);
-        void this.flush().then(() => clearInterval(keepAlive));
-      };
-      proc.on('beforeExit', this.#exitHook);
-    } else if (!on && this.#exitHook) {
-      proc.off('beforeExit', this.#exitHook);
-      this.#exitHook = undefined;
-    }
+  #stopPause(): void {
+    if (this.#pauseTimer !== undefined) clearTimeout(this.#pauseTimer);
+    this.#pauseTimer = undefined;
+    this.#stopThrottle?.();
+    this.#stopThrottle = undefined;
   }
 }

@@ -4,6 +4,7 @@
  * sent while the good ones all arrive; rows ThriveStack refuses isolated; usage errors.
  */
 import { readFile } from 'node:fs/promises';
+import { Checkpoint } from '../src/cli/checkpoint.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom, startFaultServer, type FaultAction, type FaultServer } from './support/fault-server.js';
 import { CSV_HEADER, canonical, countByUser, csvLine, runCli, tempDir, wireRow, writeLines } from './support/cli.js';
@@ -81,8 +82,8 @@ describe.each([
     // batches of at most 1,000 calls
     expect(Math.max(...s.log.map((l) => l.calls))).toBeLessThanOrEqual(1000);
 
-    const saved = JSON.parse(await readFile(checkpoint, 'utf8'));
-    expect(saved).toMatchObject({ acknowledgedRows: ROWS, complete: true, acknowledged: [[1, file.endsWith('.csv') ? ROWS + 1 : ROWS]] });
+    // one 8-byte key per acknowledged row
+    expect(Checkpoint.load(checkpoint).previousRows).toBe(ROWS);
   }, 55_000);
 });
 
@@ -132,8 +133,8 @@ describe('bad rows', () => {
     const result = await runCli(['import', path, '--base-url', s.url, '--rejects', rejects, '--batch-size', '250', '--json', ...FAST], {
       env: { THRIVESTACK_API_KEY: KEY },
     });
-    expect(result.code, result.stderr).toBe(0); // every valid row was delivered
-    expect(JSON.parse(result.stdout)).toMatchObject({ read: 3_000, sent: good.length, rejected: bad.size, failed: 0 });
+    expect(result.code, result.stderr).toBe(3); // every valid row was delivered, some rows were rejected
+    expect(JSON.parse(result.stdout)).toMatchObject({ read: 3_000, sent: good.length, rejected: bad.size, failed: 0, exitCode: 3 });
     expect(s.accepted.map(canonical).sort()).toEqual(good.map(canonical).sort());
 
     const written = (await readFile(rejects, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
@@ -154,12 +155,12 @@ describe('bad rows', () => {
     await writeLines(path, 1, () => text.slice(0, -1));
     const s = await server();
     const result = await runCli(['import', path, '--dry-run', '--base-url', s.url], { env: { THRIVESTACK_API_KEY: KEY } });
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(3); // the same status a real run gives
     expect(rejectedLines(result.stderr)).toEqual([...bad.keys()]);
     for (const [line, { reason }] of bad) {
       expect(result.stderr.split('\n').find((l) => l.startsWith(`line ${line}: `))).toMatch(reason);
     }
-    expect(result.stdout).toMatch(new RegExp(`Dry run: nothing was sent\\. 3,000 rows read, 0 sent, ${bad.size} rejected`));
+    expect(result.stdout).toMatch(new RegExp(`Dry run: nothing was sent\\. 3,000 rows read, ${(3_000 - bad.size).toLocaleString('en-US')} valid, ${bad.size} rejected`));
     expect(s.log).toEqual([]);
   }, 20_000);
 
@@ -193,7 +194,7 @@ describe('bad rows', () => {
     const result = await runCli(['import', path, '--base-url', s.url, '--rejects', rejects, '--batch-size', '300', ...FAST], {
       env: { THRIVESTACK_API_KEY: KEY },
     });
-    expect(result.code, result.stderr).toBe(0);
+    expect(result.code, result.stderr).toBe(3);
     expect(s.accepted.map(canonical).sort()).toEqual(good.map(canonical).sort());
     expect(rejectedLines(result.stderr)).toEqual([...bad.keys()]);
     for (const [line, reason] of bad) {
@@ -234,7 +235,7 @@ describe('input and usage', () => {
     const input = Array.from({ length: 50 }, (_, i) => JSON.stringify(wireRow(i))).join('\n');
     const result = await runCli(['import', '-', '--format', 'ndjson', '--base-url', s.url, '--quiet'], { env: { THRIVESTACK_API_KEY: KEY }, input });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^50 rows read, 50 sent, 0 rejected, 0 failed in /);
+    expect(result.stdout).toMatch(/^50 rows read, 50 sent \(acknowledged\), 0 rejected, 0 failed in /);
     expect(result.stderr).toBe('');
     expect(s.accepted.map(canonical)).toEqual(Array.from({ length: 50 }, (_, i) => canonical(wireRow(i))));
   });
@@ -286,7 +287,7 @@ describe('input and usage', () => {
     expect(result.stderr).toMatch(/\(see thrivestack import --help\)\n$/);
   });
 
-  it('a file without an API key, a CSV without user_id, or a checkpoint of another file are usage errors', async () => {
+  it('a file without an API key, a CSV without user_id, or a file that is not a checkpoint are usage errors', async () => {
     const csv = dir.file('no-user.csv');
     await writeLines(csv, 1, () => 'group_id,plan\ng1,free');
     const noKey = await runCli(['import', dir.file('accounts.ndjson')]);
@@ -297,16 +298,16 @@ describe('input and usage', () => {
     expect(noUser.code).toBe(2);
     expect(noUser.stderr).toMatch(/the CSV header has no user_id column/);
 
-    const other = dir.file('other.checkpoint');
     const s = await server();
-    const small = dir.file('small.ndjson');
-    await writeLines(small, 3, (i) => JSON.stringify(wireRow(i)));
-    expect((await runCli(['import', small, '--base-url', s.url, '--checkpoint', other], { env: { THRIVESTACK_API_KEY: KEY } })).code).toBe(0);
-    const mismatch = await runCli(['import', dir.file('accounts.ndjson'), '--base-url', s.url, '--checkpoint', other], {
-      env: { THRIVESTACK_API_KEY: KEY },
-    });
-    expect(mismatch.code).toBe(2);
-    expect(mismatch.stderr).toMatch(/was written for another input \(small\.ndjson/);
-    expect(s.accepted).toHaveLength(3);
+    const notCheckpoint = dir.file('not.checkpoint');
+    await writeLines(notCheckpoint, 1, () => 'hello');
+    const old = dir.file('old.checkpoint');
+    await writeLines(old, 1, () => JSON.stringify({ version: 1, acknowledged: [[1, 10]] }));
+    for (const [path, message] of [[notCheckpoint, /is not a thrivestack import checkpoint/], [old, /written by an earlier version/]] as const) {
+      const result = await runCli(['import', dir.file('accounts.ndjson'), '--base-url', s.url, '--checkpoint', path], { env: { THRIVESTACK_API_KEY: KEY } });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
+    expect(s.log).toHaveLength(0);
   });
 });

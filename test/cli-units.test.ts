@@ -1,5 +1,5 @@
 /** The CLI's parts on their own: reserved trait types, wire→camelCase, CSV mapping, checkpoint ranges, batching, rate gate, progress. */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import fc from 'fast-check';
 import { parse } from 'yaml';
@@ -8,11 +8,14 @@ import { fromWireCall, wirePath } from '../src/from-wire.js';
 import { prepareCall } from '../src/validate.js';
 import { MAX_REQUEST_BYTES } from '../src/generated/constants.js';
 import { RESERVED_TRAIT_TYPES, typedTrait } from '../src/cli/reserved-traits.js';
-import { Checkpoint, CheckpointError, LineRanges, type InputFingerprint } from '../src/cli/checkpoint.js';
+import { Checkpoint, CheckpointError, rowKey } from '../src/cli/checkpoint.js';
+import { cappedLines } from '../src/cli/capped-lines.js';
+import { nestingDeeperThan } from '../src/cli/nesting.js';
+import { assertDistinct } from '../src/cli/paths.js';
 import { columnsOf, readCsv, wireFromCells } from '../src/cli/read-csv.js';
 import { readNdjson } from '../src/cli/read-ndjson.js';
-import { BatchBuilder, RateGate } from '../src/cli/sender.js';
-import { Progress, newStats } from '../src/cli/progress.js';
+import { RateGate } from '../src/cli/rate-gate.js';
+import { Progress, newStats, summaryText, type Summary } from '../src/cli/progress.js';
 import { csvField } from '../src/cli/rejects.js';
 import { prepareRow } from '../src/cli/import.js';
 import type { ValidationIssue } from '../src/index.js';
@@ -142,7 +145,8 @@ describe('fromWireCall', () => {
     });
     expect(prepareRow({ line: 1, wire: [], original: '' })).toEqual({ ok: false, reason: 'row: expected a group call object, got an array' });
     const ok = prepareRow({ line: 1, wire: { group_id: 'g', user_id: 'u' }, original: '' });
-    expect(ok).toEqual({ ok: true, call: { groupId: 'g', userId: 'u' }, bytes: '{"group_id":"g","user_id":"u"}'.length });
+    const json = '{"group_id":"g","user_id":"u"}';
+    expect(ok).toEqual({ ok: true, call: { groupId: 'g', userId: 'u' }, bytes: json.length, json });
   });
 
   it('wirePath turns caller paths into wire paths', () => {
@@ -217,98 +221,227 @@ describe('CSV columns', () => {
   });
 });
 
-describe('LineRanges', () => {
-  it('behaves like the set of lines added (merged, sorted, disjoint)', () => {
-    fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 0, max: 15 })), { maxLength: 40 }), (adds) => {
-        const ranges = new LineRanges();
-        const model = new Set<number>();
-        for (const [from, length] of adds) {
-          ranges.add(from, from + length);
-          for (let l = from; l <= from + length; l++) model.add(l);
-        }
-        for (let line = 0; line <= 220; line++) expect(ranges.has(line)).toBe(model.has(line));
-        const list = ranges.toJSON();
-        for (let i = 1; i < list.length; i++) expect(list[i]![0]).toBeGreaterThan(list[i - 1]![1] + 1);
-        expect(new LineRanges(list).toJSON()).toEqual(list);
-      }),
-    );
-  });
-
-  it('refuses a range that is not one', () => {
-    expect(() => new LineRanges().add(5, 4)).toThrow(RangeError);
-    expect(() => new LineRanges().add(0, 4)).toThrow(RangeError);
-  });
-});
-
-describe('Checkpoint', () => {
+describe('Checkpoint (content-keyed)', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   beforeAll(async () => (dir = await tempDir()));
   afterAll(async () => dir?.remove());
-  const input: InputFingerprint = { name: 'a.csv', format: 'csv', bytes: 100, head: 'abc' };
+  const key = (text: string) => rowKey(JSON.stringify({ group_id: 'g', user_id: text }));
 
-  it('is written at once, updated atomically on every acknowledgement, and loaded by the next run', () => {
-    const path = dir.file('c1.json');
-    const first = Checkpoint.open(path, input);
-    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ version: 1, acknowledged: [], acknowledgedRows: 0, complete: false });
-    first.acknowledge(1, 1000, 999);
-    first.acknowledge(2001, 3000, 1000);
-    first.acknowledge(1001, 2000, 1000);
-    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ acknowledged: [[1, 3000]], acknowledgedRows: 2999 });
+  it('skips a row only while an acknowledged copy of the very same call is left unclaimed', async () => {
+    const path = dir.file('c1.ckpt');
+    const first = Checkpoint.load(path);
+    expect(first.previousRows).toBe(0);
+    first.start();
+    first.acknowledge([key('a'), key('a'), key('b')]);
+    await first.durable();
     expect(readdirSync(dir.path).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    const second = Checkpoint.open(path, input);
-    expect(second.previousRows).toBe(2999);
-    expect(second.ranges.has(3000)).toBe(true);
-    expect(second.ranges.has(3001)).toBe(false);
+    const second = Checkpoint.load(path);
+    expect(second.previousRows).toBe(3);
+    expect(second.claim(key('a'))).toBe(true);
+    expect(second.claim(key('a'))).toBe(true);
+    expect(second.claim(key('a'))).toBe(false); // a third identical row was never acknowledged
+    expect(second.claim(key('b'))).toBe(true);
+    expect(second.claim(key('c'))).toBe(false);
   });
 
-  it('refuses a checkpoint of another input, or a file that is not a checkpoint', () => {
-    const path = dir.file('c2.json');
-    Checkpoint.open(path, input);
-    expect(() => Checkpoint.open(path, { ...input, bytes: 101 })).toThrow(CheckpointError);
-    expect(() => Checkpoint.open(path, { ...input, head: 'other' })).toThrow(/written for another input \(a\.csv, csv, 100 bytes\)/);
-    expect(() => Checkpoint.open(path, { ...input, format: 'ndjson' })).toThrow(CheckpointError);
-    const junk = dir.file('junk.json');
-    writeFileSync(junk, 'not json');
-    expect(() => Checkpoint.open(junk, input)).toThrow(/is not a thrivestack import checkpoint \(not JSON\)/);
-    writeFileSync(junk, JSON.stringify({ version: 1, input, acknowledged: [[3, 1]], acknowledgedRows: 0 }));
-    expect(() => Checkpoint.open(junk, input)).toThrow(/malformed/);
+  it('property: whatever was acknowledged, a row is skipped exactly as often as it was acknowledged', async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 60 }), fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 60 }), async (acked, rerun) => {
+        const path = dir.file(`p${n++}.ckpt`);
+        const checkpoint = Checkpoint.load(path);
+        checkpoint.start();
+        checkpoint.acknowledge(acked.map((i) => key(String(i))));
+        await checkpoint.durable();
+        const loaded = Checkpoint.load(path);
+        const left = new Map<number, number>();
+        for (const i of acked) left.set(i, (left.get(i) ?? 0) + 1);
+        for (const i of rerun) {
+          const expected = (left.get(i) ?? 0) > 0;
+          if (expected) left.set(i, left.get(i)! - 1);
+          expect(loaded.claim(key(String(i)))).toBe(expected);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('batches its disk flushes: 2,000 acknowledgements one row at a time take far fewer writes', async () => {
+    const path = dir.file('c2.ckpt');
+    const checkpoint = Checkpoint.load(path);
+    checkpoint.start();
+    let writes = 0;
+    checkpoint.onSaved(() => writes++);
+    for (let i = 0; i < 2_000; i++) {
+      checkpoint.acknowledge([key(`r${i}`)]);
+      if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await checkpoint.durable();
+    expect(checkpoint.unsaved).toBe(0);
+    expect(Checkpoint.load(path).previousRows).toBe(2_000);
+    expect(writes).toBeLessThan(100);
+  });
+
+  it('a row key is the first 64 bits of the SHA-256 of the call JSON (whichever hashing API Node has)', async () => {
+    const { createHash } = await import('node:crypto');
+    const json = '{"group_id":"g","user_id":"u"}';
+    expect(rowKey(json)).toBe(createHash('sha256').update(json).digest().readBigUInt64LE(0));
+  });
+
+  it('costs 8 bytes per row on disk', async () => {
+    const path = dir.file('c3.ckpt');
+    const checkpoint = Checkpoint.load(path);
+    checkpoint.start();
+    checkpoint.acknowledge(Array.from({ length: 10_000 }, (_, i) => key(`r${i}`)));
+    await checkpoint.durable();
+    const { statSync } = await import('node:fs');
+    expect(statSync(path).size - 10_000 * 8).toBeLessThan(200); // the header and the records' counts and checksums
+  });
+
+  it('removes temp files of killed writes (not those of a live process) when it starts writing', () => {
+    const path = dir.file('c4.ckpt');
+    const stale = `${path}.999999999.tmp`;
+    const live = `${path}.1.tmp`; // pid 1 is always alive
+    writeFileSync(stale, 'half a write');
+    writeFileSync(live, 'someone else');
+    Checkpoint.load(path).start();
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(live)).toBe(true);
     expect(existsSync(path)).toBe(true);
+  });
+
+  it('refuses a file that is not a checkpoint, and one of the earlier line-range format', () => {
+    const junk = dir.file('junk.ckpt');
+    writeFileSync(junk, 'not a checkpoint');
+    expect(() => Checkpoint.load(junk)).toThrow(CheckpointError);
+    expect(() => Checkpoint.load(junk)).toThrow(/is not a thrivestack import checkpoint/);
+    writeFileSync(junk, JSON.stringify({ version: 1, acknowledged: [[1, 5]], acknowledgedRows: 5 }));
+    expect(() => Checkpoint.load(junk)).toThrow(/written by an earlier version/);
+  });
+
+  it('a record torn by a kill (cut short, or zero-filled) counts as not acknowledged, never the other way', async () => {
+    const path = dir.file('c5.ckpt');
+    const checkpoint = Checkpoint.load(path);
+    checkpoint.start();
+    checkpoint.acknowledge([key('x'), key('y')]);
+    await checkpoint.durable();
+    checkpoint.acknowledge([key('z')]);
+    await checkpoint.close();
+    expect(Checkpoint.load(path).previousRows).toBe(3);
+    const whole = readFileSync(path);
+    writeFileSync(path, whole.subarray(0, whole.length - 3)); // the last append cut short
+    const torn = Checkpoint.load(path);
+    expect(torn.previousRows).toBe(2);
+    expect(torn.claim(key('z'))).toBe(false);
+    writeFileSync(path, Buffer.concat([whole, Buffer.alloc(64)])); // a zero-filled tail
+    expect(Checkpoint.load(path).previousRows).toBe(3);
+    // the next run's start() rewrites it whole, without the torn record
+    writeFileSync(path, whole.subarray(0, whole.length - 3));
+    const next = Checkpoint.load(path);
+    next.start();
+    await next.close();
+    expect(readFileSync(path).length).toBeLessThan(whole.length);
+    expect(Checkpoint.load(path).previousRows).toBe(2);
+  });
+
+  it('a write that fails makes durable() reject (the import stops rather than claim rows it did not record)', async () => {
+    const path = dir.file('c6.ckpt');
+    const failing = { write: () => Promise.reject(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })), datasync: () => Promise.resolve() };
+    const checkpoint = Checkpoint.load(path, failing);
+    checkpoint.start();
+    checkpoint.acknowledge([key('z')]);
+    await expect(checkpoint.durable()).rejects.toThrow(/no space left/);
+    expect(checkpoint.error).toBeDefined();
+    expect(checkpoint.unsaved).toBe(1);
+    await expect(checkpoint.close()).rejects.toThrow();
+    expect(Checkpoint.load(path).previousRows).toBe(0);
   });
 });
 
-describe('BatchBuilder', () => {
-  const row = (line: number, bytes: number) => ({ line, bytes, call: { groupId: 'g', userId: 'u' }, original: '' });
+import * as fsModule from 'node:fs';
+function require_fs() {
+  return fsModule;
+}
 
-  it('cuts batches at the row limit and gives rows spans that cover every line', () => {
-    const builder = new BatchBuilder(3, MAX_REQUEST_BYTES);
-    const batches = [];
-    for (const line of [2, 3, 5, 6, 9, 10, 11]) {
-      const full = builder.add(row(line, 10));
-      if (full) batches.push(full);
-    }
-    batches.push(builder.take()!);
-    expect(builder.take()).toBeUndefined();
-    expect(batches.map((b) => b.rows.map((r) => [r.spanStart, r.line]))).toEqual([
-      [[1, 2], [3, 3], [4, 5]],
-      [[6, 6], [7, 9], [10, 10]],
-      [[11, 11]],
-    ]);
+describe('reading with a cap', () => {
+  it('a line over the cap is reported with its line number and size, only a prefix kept; the next lines go on', async () => {
+    const long = 'x'.repeat(1_000);
+    const lines = [];
+    for await (const line of cappedLines(Readable.from([Buffer.from(`short\n${long.slice(0, 400)}`), Buffer.from(`${long.slice(400)}\r\nafter\n`)]), 100)) lines.push(line);
+    expect(lines[0]).toEqual({ line: 1, text: 'short' });
+    expect(lines[1]).toMatchObject({ line: 2, oversized: { line: 2, bytes: 1_000 } });
+    expect((lines[1] as { oversized: { prefix: string } }).oversized.prefix.length).toBeLessThanOrEqual(200);
+    expect(lines[2]).toEqual({ line: 3, text: 'after' });
   });
 
-  it('cuts batches so their JSON never exceeds 2 MB, measured like the client measures it', () => {
-    const big = prepareCall({ groupId: 'g', userId: 'u', traits: { description: 'x'.repeat(300_000) } });
-    const builder = new BatchBuilder(1000, MAX_REQUEST_BYTES);
-    const sizes: number[] = [];
-    for (let line = 1; line <= 20; line++) {
-      const full = builder.add(row(line, big.bytes));
-      if (full) sizes.push(full.rows.length);
+  it('NDJSON: an oversized line and a 20,000-deep row are per-row rejections, and the rows around them are read', async () => {
+    const deep = `{"group_id":"g","user_id":"u","traits":{"x":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`;
+    const rows = [];
+    for await (const row of readNdjson(Readable.from([`{"a":1}\n${'y'.repeat(60_000)}\n${deep}\n{"b":2}\n`]), undefined, 50_000)) rows.push(row);
+    expect(rows.map((r) => [r.line, r.wire ?? r.error?.slice(0, 20)])).toEqual([
+      [1, { a: 1 }],
+      [2, 'row is 60,000 bytes,'],
+      [3, 'nests deeper than 10'],
+      [4, { b: 2 }],
+    ]);
+    expect(rows[1]!.truncated).toBe(true);
+    expect((rows[1]!.original as string).length).toBeLessThanOrEqual(200);
+  });
+
+  it('nestingDeeperThan needs no recursion', () => {
+    let value: unknown = 1;
+    for (let i = 0; i < 100_000; i++) value = [value];
+    expect(nestingDeeperThan(value, 100)).toBe(true);
+    expect(nestingDeeperThan({ a: [[{ b: 1 }]] }, 4)).toBe(false);
+    expect(nestingDeeperThan({ a: [[{ b: {} }]] }, 4)).toBe(true);
+  });
+
+  it('CSV: an oversized record (quoted line breaks included) is rejected and the line numbers after it stay right', async () => {
+    const big = `"${'z'.repeat(300)}\n${'z'.repeat(300)}"`;
+    const input = `group_id,user_id,note\ng1,u1,a\ng2,u2,${big}\ng3,u3,"two\nlines"\ng4,u4,b\n`;
+    const rows = [];
+    for await (const row of readCsv(Readable.from([input]), { cap: 200 })) rows.push(row);
+    expect(rows.map((r) => [r.line, r.error?.slice(0, 14) ?? (r.wire as { user_id: string }).user_id])).toEqual([
+      [2, 'u1'],
+      [3, 'row is 609 byt'],
+      [5, 'u3'],
+      [7, 'u4'],
+    ]);
+    expect(rows[1]!.truncated).toBe(true);
+  });
+
+  it('CSV values are trimmed unless trim is false (--no-trim)', async () => {
+    const input = 'group_id,user_id,plan\n g1 , u1 ,  pro  \n';
+    const read = async (trim: boolean) => {
+      const rows = [];
+      for await (const row of readCsv(Readable.from([input]), { trim })) rows.push(row.wire);
+      return rows;
+    };
+    expect(await read(true)).toEqual([{ group_id: 'g1', user_id: 'u1', traits: { plan: 'pro' } }]);
+    expect(await read(false)).toEqual([{ group_id: ' g1 ', user_id: ' u1 ', traits: { plan: '  pro  ' } }]);
+  });
+});
+
+describe('paths that must not collide', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  beforeAll(async () => (dir = await tempDir()));
+  afterAll(async () => dir?.remove());
+
+  it('refuses the same file by path, by another spelling, by hard link and by symbolic link', () => {
+    const input = dir.file('in.csv');
+    writeFileSync(input, 'group_id,user_id\n');
+    linkSync(input, dir.file('hard.csv'));
+    symlinkSync(input, dir.file('soft.csv'));
+    const spellings = [input, `${dir.path}/./in.csv`, dir.file('hard.csv'), dir.file('soft.csv')];
+    for (const other of spellings) {
+      expect(() => assertDistinct([{ role: 'the input', path: input }, { role: '--rejects', path: other }])).toThrow(
+        /the input and --rejects name the same file .*writing --rejects would destroy the input/,
+      );
     }
-    sizes.push(builder.take()!.rows.length);
-    expect(sizes).toEqual([6, 6, 6, 2]);
-    const body = `[${Array(6).fill(big.json).join(',')}]`;
-    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
-    expect(Buffer.byteLength(`[${Array(7).fill(big.json).join(',')}]`)).toBeGreaterThan(MAX_REQUEST_BYTES);
+    expect(() => assertDistinct([{ role: 'the input', path: input }, { role: '--checkpoint', path: dir.file('x') }, { role: '--rejects', path: dir.file('x') }])).toThrow(
+      /--checkpoint and --rejects name the same file/,
+    );
+    expect(() => assertDistinct([{ role: 'the input', path: input }, { role: '--rejects', path: dir.file('r.csv') }])).not.toThrow();
   });
 });
 
@@ -334,6 +467,20 @@ describe('RateGate', () => {
   });
 });
 
+describe('RateGate hold', () => {
+  it('holds every new request back while the checkpoint catches up, and wakes the queue when let go', () => {
+    const gate = new RateGate(4);
+    let woken = 0;
+    gate.onRaise(() => woken++);
+    gate.hold(true);
+    expect(gate.pausedUntil).toBe(Number.MAX_SAFE_INTEGER);
+    gate.hold(true);
+    gate.hold(false);
+    expect(gate.pausedUntil).toBe(0);
+    expect(woken).toBe(1);
+  });
+});
+
 describe('Progress', () => {
   function sink(isTTY: boolean) {
     let text = '';
@@ -350,28 +497,39 @@ describe('Progress', () => {
   }
   const stats = { ...newStats(0), read: 5_000, sent: 4_000, rejected: 2, failed: 1 };
 
-  it('draws a bar with the share done and an ETA on a terminal', () => {
+  it('shows rows acknowledged against rows read, then the share of the input read and the ETA', () => {
     const out = sink(true);
     const progress = new Progress({ stream: out.stream, stats, totalBytes: 1_000, bytesRead: () => 250, quiet: false, now: () => 10_000 });
     progress.render();
-    expect(out.text()).toBe('\r\x1b[2K[######..................]  25% ETA 0:30 · 5,000 read · 4,000 sent · 2 rejected · 1 failed · 500 rows/s');
+    expect(out.text()).toBe(
+      '\r\x1b[2K4,000 of 4,998 rows acknowledged (80%) · 5,000 read · 2 rejected · 1 failed · 400 rows/s · input 25% read · ETA 0:30',
+    );
   });
 
-  it('cuts the counts, not the ETA, on a narrow terminal', () => {
-    const out = sink(true);
-    out.stream.columns = 50;
-    const progress = new Progress({ stream: out.stream, stats, totalBytes: 1_000, bytesRead: () => 250, quiet: false, now: () => 10_000 });
-    progress.render();
-    const line = out.text().replace('\r\x1b[2K', '');
-    expect(line).toHaveLength(49);
-    expect(line).toMatch(/^\[###\.{9}\]  25% ETA 0:30 · 5,000 read · /);
+  it('fits any terminal width by dropping whole parts, never cutting a word', () => {
+    const progress = new Progress({ stream: sink(true).stream, stats, totalBytes: 1_000, bytesRead: () => 250, quiet: false, now: () => 10_000 });
+    const full = progress.line();
+    for (let width = 45; width <= 140; width++) {
+      const line = progress.line(width);
+      expect(line.length).toBeLessThanOrEqual(width);
+      expect(full.startsWith(line)).toBe(true);
+      expect(full.slice(line.length) === '' || full.slice(line.length).startsWith(' · ')).toBe(true);
+    }
+    expect(progress.line(20).length).toBeLessThanOrEqual(20);
   });
 
   it('writes plain lines when stderr is not a terminal, without ETA when the size is unknown', () => {
     const out = sink(false);
     const progress = new Progress({ stream: out.stream, stats, totalBytes: undefined, bytesRead: () => 250, quiet: false, now: () => 10_000 });
     progress.render();
-    expect(out.text()).toBe('thrivestack import: 5,000 read · 4,000 sent · 2 rejected · 1 failed · 500 rows/s\n');
+    expect(out.text()).toBe('thrivestack import: 4,000 of 4,998 rows acknowledged (80%) · 5,000 read · 2 rejected · 1 failed · 400 rows/s\n');
+  });
+
+  it('summaries use correct plurals', () => {
+    const one: Summary = { ...newStats(0), read: 1, sent: 1, abandoned: 0, seconds: 1, rowsPerSecond: 1, outcome: 'complete', exitCode: 0 };
+    expect(summaryText(one)).toMatch(/^1 row read, 1 sent/);
+    expect(summaryText({ ...one, read: 2 })).toMatch(/^2 rows read/);
+    expect(summaryText({ ...one, read: 1, outcome: 'dry-run' })).toMatch(/^Dry run: nothing was sent\. 1 row read, 1 valid, 0 rejected/);
   });
 
   it('is silent with --quiet', () => {

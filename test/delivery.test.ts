@@ -104,6 +104,23 @@ describe('a Node process that never calls close()', () => {
     expect(server.accepted.map((c) => c.group_id)).toEqual(Array.from({ length: 25 }, (_, i) => `acct-${i}`));
     expect(output).toContain('script ended with 25 calls queued');
   }, 30_000);
+
+  it('50 clients holding calls share one beforeExit listener: all delivered, no warning', async () => {
+    server = await startFaultServer({ apiKey: KEY });
+    const script = fileURLToPath(new URL('./fixtures/enqueue-and-exit.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      env: { ...process.env, BASE_URL: server.url, THRIVESTACK_API_KEY: KEY, CALLS: '3', CLIENTS: '50' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code, output).toBe(0);
+    expect(output).toContain('script ended with 150 calls queued and 1 beforeExit listener(s)');
+    expect(output).not.toMatch(/MaxListenersExceededWarning|warning:/);
+    expect(server.accepted).toHaveLength(150);
+  }, 30_000);
 });
 
 describe('the queue against Prism (Prefer: code=...)', () => {

@@ -4,28 +4,36 @@
  * recording acknowledged lines in an optional checkpoint so an interrupted import resumes exactly.
  * Memory stays flat: rows are read as they are sent, with at most `concurrency` batches in flight.
  */
-import { MAX_CALLS_PER_REQUEST, MAX_REQUEST_BYTES } from '../generated/constants.js';
-import { ValidationError } from '../errors.js';
+import { MAX_CALLS_PER_REQUEST } from '../generated/constants.js';
+import { AuthenticationError, BadRequestError, QueueError, ValidationError } from '../errors.js';
+import type { ThriveStack } from '../client.js';
+import type { DeliveryFailure } from '../queue-options.js';
 import { fromWireCall, wirePath } from '../from-wire.js';
 import type { ValidationIssue } from '../validation-issue.js';
 import { prepareCall } from '../validate.js';
 import type { GroupCall } from '../types.js';
 import { CONNECTION_OPTIONS, UsageError, helpText, integerOption, parseCommand, type CommandSpec } from './args.js';
-import { Checkpoint, CheckpointError, fingerprintFile, type InputFingerprint } from './checkpoint.js';
+import { Checkpoint, CheckpointError, rowKey } from './checkpoint.js';
 import { apiKeyFrom, connectionOptions, createClient, oneLine } from './connection.js';
 import { formatOf, openInput, type InputRow } from './input.js';
 import type { CliIO } from './io.js';
-import { Progress, newStats, summaryText, type Summary } from './progress.js';
+import { assertDistinct, type NamedPath } from './paths.js';
+import { Progress, newStats, plural, summaryText, type Summary } from './progress.js';
+import { RateGate } from './rate-gate.js';
 import { readCsv } from './read-csv.js';
 import { readNdjson } from './read-ndjson.js';
 import { RejectsWriter } from './rejects.js';
-import { BatchBuilder, RateGate, Sender } from './sender.js';
 
 /** Retries per request for imports: enough to ride out a rate limit rather than fail. */
 export const IMPORT_MAX_RETRIES = 10;
 const DEFAULT_CONCURRENCY = 4;
 /** Rejected rows also shown on stderr when they go to a --rejects file. */
 const SHOWN_WITH_REJECTS_FILE = 10;
+/** Batches that failed in a row, after all their retries, before the import gives up. */
+const MAX_CONSECUTIVE_FAILURES = 3;
+
+/** Exit statuses (documented in --help and the README). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, rejected: 3, interrupted: 130, terminated: 143 } as const;
 
 export const IMPORT_COMMAND: CommandSpec = {
   name: 'import',
@@ -42,9 +50,10 @@ export const IMPORT_COMMAND: CommandSpec = {
       description: 'record acknowledged rows in FILE; the same command resumes from it after an interruption',
     },
     rejects: { type: 'string', value: 'FILE', description: 'write every row not delivered to FILE, with its line and the reason' },
-    'dry-run': { type: 'boolean', description: 'validate every row, send nothing, write no checkpoint (exit 1 if any row is invalid)' },
+    'dry-run': { type: 'boolean', description: 'validate every row, send nothing, write no checkpoint (exit 3 if any row is invalid)' },
     concurrency: { type: 'string', value: 'N', description: `batches in flight at once (default ${DEFAULT_CONCURRENCY})` },
     'batch-size': { type: 'string', value: 'N', description: `calls per request, at most ${MAX_CALLS_PER_REQUEST} (default ${MAX_CALLS_PER_REQUEST})` },
+    'no-trim': { type: 'boolean', description: 'keep leading and trailing spaces of CSV values (default: trimmed)' },
     quiet: { type: 'boolean', short: 'q', description: 'no progress on stderr' },
     ...CONNECTION_OPTIONS,
     'max-retries': { ...CONNECTION_OPTIONS['max-retries']!, description: `retries of a request after the first attempt (default ${IMPORT_MAX_RETRIES})` },
@@ -54,18 +63,23 @@ Input:
   NDJSON  one wire-format call per line: {"group_id":..,"user_id":..,"traits":{..},"context":{..},"timestamp":..}
   CSV     a header row; columns group_id, user_id, timestamp, context.<key> (context.device_id,
           context.session_id, context.source, ...), and every other column a trait (traits.<name> also
-          works). Empty cells are left out; reserved traits get their type (employees is a number),
-          other cells are sent as text.
+          works). Values are trimmed of leading and trailing spaces (--no-trim keeps them); empty cells
+          are left out; reserved traits get their type (employees is a number), other cells are text.
 
-Rows that fail validation are reported with their line number and never sent. Progress goes to
-stderr (a bar on a terminal, a line every 5 s otherwise); the summary to stdout (JSON with --json).
+Rows that fail validation, rows over the 2 MB request limit and rows nested deeper than 100 levels
+are rejected with their line number and never sent. Progress goes to stderr (a line redrawn on a
+terminal, a line every 5 s otherwise); the summary to stdout (JSON with --json).
 
-With --checkpoint, Ctrl-C stops reading, lets the requests in flight finish, saves the checkpoint and
-exits; a second Ctrl-C abandons the requests in flight. Run the same command again to resume: rows
-ThriveStack acknowledged are not sent again, every other row is. Invalid rows are reported again.
+With --checkpoint, every row ThriveStack acknowledges is recorded by its content. Run the same command
+again (also after kill -9) to resume: a row is skipped only when the very same call was acknowledged
+before; every other row is sent. Rows in flight at a kill are sent again: at most
+2 x concurrency x batch-size rows (concurrency x batch-size + 100 when that is more). Ctrl-C
+stops reading, lets the requests in flight finish, saves the checkpoint and exits; a second Ctrl-C
+abandons the requests in flight.
 
-Exit status: 0 every valid row delivered, 1 some rows failed (or the import stopped), 2 usage error,
-130 interrupted by Ctrl-C, 143 by SIGTERM (resume with the same command).`,
+Exit status: 0 every row delivered (dry run: every row valid), 1 some rows failed or the import
+stopped, 2 usage error (nothing sent), 3 some rows rejected as invalid and every valid row delivered
+(dry run: some rows invalid), 130 interrupted by Ctrl-C, 143 by SIGTERM (resume with the same command).`,
 };
 
 function issuesText(fromFile: ValidationIssue[], fromValidator: readonly ValidationIssue[]): string {
@@ -76,7 +90,7 @@ function issuesText(fromFile: ValidationIssue[], fromValidator: readonly Validat
   return parts.join('; ');
 }
 
-export type PreparedRow = { ok: true; call: GroupCall; bytes: number } | { ok: false; reason: string };
+export type PreparedRow = { ok: true; call: GroupCall; bytes: number; json: string } | { ok: false; reason: string };
 
 /**
  * One row read from the input → the camelCase call and its JSON size, validated by `prepareCall`
@@ -88,14 +102,30 @@ export function prepareRow(row: InputRow): PreparedRow {
   const call = fromWireCall(row.wire, '', fromFile);
   if (fromFile.some((issue) => issue.path === '')) return { ok: false, reason: issuesText(fromFile, []) };
   try {
-    const { bytes } = prepareCall(call);
-    if (fromFile.length === 0) return { ok: true, call, bytes };
+    const { bytes, json } = prepareCall(call);
+    if (fromFile.length === 0) return { ok: true, call, bytes, json };
     return { ok: false, reason: issuesText(fromFile, []) };
   } catch (error) {
+    // a value too deep for the validator's recursion is this row's problem, not the import's
+    if (error instanceof RangeError) return { ok: false, reason: 'nests too deep to validate' };
     if (!(error instanceof ValidationError)) throw error;
     return { ok: false, reason: issuesText(fromFile, error.issues) };
   }
 }
+
+/** What the importer tags each queued row with: it comes back with the row's outcome. */
+interface RowTag {
+  line: number;
+  key: bigint | undefined;
+  original: string | string[];
+}
+
+/** Reasons in the rejects file and on stderr stay short whatever produced them. */
+const MAX_REASON_CHARS = 1_000;
+const shortReason = (reason: string): string => {
+  const one = oneLine(reason);
+  return one.length > MAX_REASON_CHARS ? `${one.slice(0, MAX_REASON_CHARS)}…` : one;
+};
 
 export async function runImport(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommand(IMPORT_COMMAND, argv);
@@ -108,160 +138,252 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
   const dryRun = values['dry-run'] === true;
   const json = values.json === true;
   const quiet = values.quiet === true;
+  const trim = values['no-trim'] !== true;
   const concurrency = integerOption('concurrency', values.concurrency as string | undefined, 1, 64) ?? DEFAULT_CONCURRENCY;
   const batchSize = integerOption('batch-size', values['batch-size'] as string | undefined, 1, MAX_CALLS_PER_REQUEST) ?? MAX_CALLS_PER_REQUEST;
-  const input = openInput(file);
+  const checkpointPath = dryRun ? undefined : (values.checkpoint as string | undefined);
+  const rejectsPath = values.rejects as string | undefined;
 
-  let sender: Sender | undefined;
-  let gate: RateGate | undefined;
+  // Usage errors first, before anything is opened for writing.
+  const named: NamedPath[] = [{ role: 'the input', path: file }];
+  if (checkpointPath !== undefined) named.push({ role: '--checkpoint', path: checkpointPath });
+  if (rejectsPath !== undefined) named.push({ role: '--rejects', path: rejectsPath });
+  assertDistinct(named);
+  const input = openInput(file);
+  let checkpoint: Checkpoint | undefined;
+  if (checkpointPath !== undefined) {
+    try {
+      checkpoint = Checkpoint.load(checkpointPath);
+    } catch (error) {
+      if (error instanceof CheckpointError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+
   const stop = new AbortController();
   let stopReason: 'signal' | 'fatal' | undefined;
   let signalName: NodeJS.Signals | undefined;
   let fatalError: string | undefined;
-
-  let rejects: RejectsWriter | undefined;
+  let client: ThriveStack | undefined;
+  let gate: RateGate | undefined;
+  let abandoning: Promise<unknown> | undefined;
   const stats = newStats();
   const progress = new Progress({ stream: io.stderr, stats, totalBytes: input.size, bytesRead: input.bytesRead, quiet });
+
+  /** Stops reading; `abandon` also gives up the requests in flight (their rows stay unacknowledged). */
+  const halt = (reason: 'signal' | 'fatal', abandon: boolean): void => {
+    stopReason ??= reason;
+    stop.abort();
+    if (abandon && client) abandoning ??= client.close({ timeout: 0 });
+  };
+  const fatal = (message: string): void => {
+    fatalError ??= shortReason(message);
+    halt('fatal', true);
+  };
+
+  let rejects: RejectsWriter | undefined;
+  let csvHeader: string[] | undefined;
   let shown = 0;
-  async function report(line: number, kind: 'rejected' | 'failed', reason: string, original: string | string[]): Promise<void> {
-    if (rejects) await rejects.write(line, reason, original);
+  async function report(line: number, kind: 'rejected' | 'failed', reason: string, original: string | string[], truncated = false): Promise<void> {
+    if (rejects) await rejects.write(line, reason, original, truncated);
     const show = rejects ? !quiet && shown < SHOWN_WITH_REJECTS_FILE : true;
     if (show) progress.log(`line ${line}: ${kind}: ${reason}`);
     else if (rejects && !quiet && shown === SHOWN_WITH_REJECTS_FILE) progress.log(`(more rows not delivered: see ${rejects.path})`);
     shown++;
   }
+  /** Failed rows are written in order, one after the other, from the queue's onError. */
+  let failedWrites: Promise<void> = Promise.resolve();
 
-  let checkpoint: Checkpoint | undefined;
   if (!dryRun) {
     const options = connectionOptions(values, { maxRetries: IMPORT_MAX_RETRIES });
     gate = new RateGate(concurrency);
-    const client = createClient(apiKeyFrom(values, io.env), { ...options, fetch: gate.fetch });
-    const checkpointPath = values.checkpoint as string | undefined;
-    if (checkpointPath !== undefined) {
-      const fingerprint: InputFingerprint =
-        file === '-' ? { name: 'stdin', format, bytes: null, head: null } : await fingerprintFile(file, format);
-      try {
-        checkpoint = Checkpoint.open(checkpointPath, fingerprint);
-      } catch (error) {
-        if (error instanceof CheckpointError) throw new UsageError(error.message);
-        throw new UsageError(`cannot write --checkpoint ${checkpointPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    // Rows acknowledged but not yet in the checkpoint are held below this (new requests wait while a
+    // write catches up): with the requests in flight, at most concurrency × batch-size + holdAt rows
+    // are sent again after a kill. The floor of 100 keeps a tiny --batch-size from waiting on every
+    // disk flush.
+    const holdAt = Math.max(concurrency * batchSize, 100);
+    let consecutiveFailures = 0;
+    const onError = (failure: DeliveryFailure): void => {
+      const tags = failure.tags as RowTag[];
+      stats.failed += tags.length;
+      const reason = shortReason(failure.error.message);
+      failedWrites = failedWrites.then(async () => {
+        for (const tag of tags) await report(tag.line, 'failed', reason, tag.original);
+      }).catch((error: unknown) => fatal(`cannot write --rejects ${rejectsPath}: ${(error as Error).message}`));
+      if (failure.error instanceof AuthenticationError) fatal(failure.error.message);
+      else if (!(failure.error instanceof BadRequestError) && ++consecutiveFailures >= MAX_CONSECUTIVE_FAILURES) {
+        fatal(`${MAX_CONSECUTIVE_FAILURES} batches in a row failed after every retry; last error: ${failure.error.message}`);
       }
-    }
-    sender = new Sender(
-      client,
-      gate,
-      {
-        acknowledged: (rows) => {
-          stats.sent += rows.length;
-          checkpoint?.acknowledge(rows[0]!.spanStart, rows[rows.length - 1]!.line, rows.length);
-        },
-        failed: async (rows, reason) => {
-          stats.failed += rows.length;
-          for (const row of rows) await report(row.line, 'failed', oneLine(reason), row.original);
-        },
-        fatal: (error) => {
-          fatalError = oneLine(error.message);
-          stopReason ??= 'fatal';
-          stop.abort();
-        },
+    };
+    client = createClient(apiKeyFrom(values, io.env), {
+      ...options,
+      fetch: gate.fetch,
+      throttle: gate,
+      flushAt: batchSize,
+      flushInterval: 1_000,
+      maxConcurrentRequests: concurrency,
+      maxQueueSize: 2 * concurrency * batchSize,
+      onDelivered: ({ tags }) => {
+        consecutiveFailures = 0;
+        stats.sent += tags.length;
+        if (!checkpoint) return;
+        checkpoint.acknowledge((tags as RowTag[]).map((t) => t.key!));
+        if (checkpoint.unsaved >= holdAt) gate!.hold(true);
       },
-      stop.signal,
-    );
+      onError,
+    });
+    checkpoint?.onSaved(() => {
+      if (checkpoint!.error) fatal(`cannot write --checkpoint ${checkpoint!.path}: ${checkpoint!.error.message}`);
+      else if (checkpoint!.unsaved < holdAt) gate!.hold(false);
+    });
   }
-  if (values.rejects !== undefined) rejects = RejectsWriter.open(values.rejects as string, format);
 
   const onSignal = (signal: NodeJS.Signals): void => {
     if (!stop.signal.aborted) {
-      stopReason = 'signal';
       signalName = signal;
-      stop.abort();
+      halt('signal', false);
       progress.log(
-        `thrivestack import: stopping: finishing ${sender?.inFlight ?? 0} request(s) in flight` +
+        `thrivestack import: stopping: finishing the ${plural(client?.queueSize ?? 0, 'row')} queued or in flight` +
           `${checkpoint ? ', then saving the checkpoint' : ''} (press Ctrl-C again to abandon them)`,
       );
     } else {
       signalName ??= signal;
-      sender?.abandon('interrupted');
+      halt('signal', true);
     }
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  if (checkpoint && checkpoint.acknowledgedRows > 0 && !quiet) {
-    progress.log(
-      `thrivestack import: resuming from ${checkpoint.path}: ${checkpoint.acknowledgedRows.toLocaleString('en-US')} row(s) already acknowledged`,
-    );
-  }
-  progress.start();
+  /** Opens what the import writes, once the input's header or first row was read and checked. */
+  let opened = false;
+  const openOutputs = (): void => {
+    opened = true;
+    if (rejectsPath !== undefined) {
+      rejects = RejectsWriter.open(rejectsPath, format);
+      if (csvHeader) rejects.setHeader(csvHeader);
+    }
+    if (checkpoint) {
+      try {
+        checkpoint.start();
+      } catch (error) {
+        throw new UsageError(`cannot write --checkpoint ${checkpoint.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+      if (checkpoint.previousRows > 0 && !quiet) {
+        progress.log(
+          `thrivestack import: resuming from ${checkpoint.path}: ${plural(checkpoint.previousRows, 'row')} acknowledged in earlier runs ` +
+            '(a row is skipped only if the very same call is among them)',
+        );
+      }
+    }
+  };
+  const warnRejectsColumns = (columns: readonly string[]): void => {
+    const names = new Set(columns.map((c) => c.trim().toLowerCase()));
+    if (names.has('line') && names.has('reason')) {
+      progress.log(
+        'thrivestack import: warning: the columns "line" and "reason" look like a rejects file\'s; they will be sent as traits. ' +
+          'Delete these two columns first unless they are real traits.',
+      );
+    }
+  };
 
+  progress.start();
   const stream = input.stream();
   const rows =
     format === 'csv'
-      ? readCsv(stream, { onHeader: (cells) => rejects?.setHeader(cells), signal: stop.signal })
+      ? readCsv(stream, {
+          onHeader: (cells) => {
+            csvHeader = cells;
+            warnRejectsColumns(cells);
+          },
+          signal: stop.signal,
+          trim,
+        })
       : readNdjson(stream, stop.signal);
-  const builder = new BatchBuilder(batchSize, MAX_REQUEST_BYTES);
   let readError: unknown;
-  let finishedReading = false;
   try {
     for await (const row of rows) {
       if (stop.signal.aborted) break;
+      if (!opened) {
+        openOutputs();
+        if (format === 'ndjson' && looksLikeNdjsonRejects(row.wire)) {
+          progress.log(
+            'thrivestack import: warning: this looks like a rejects file ({"line","reason","row"}); import the rows it holds instead: ' +
+              'jq -r .row rejects.ndjson > fixed.ndjson',
+          );
+        }
+      }
       stats.read++;
       const prepared = prepareRow(row);
       if (!prepared.ok) {
         stats.rejected++;
-        await report(row.line, 'rejected', prepared.reason, row.original);
+        await report(row.line, 'rejected', shortReason(prepared.reason), row.original, row.truncated);
         continue;
       }
-      if (checkpoint?.ranges.has(row.line)) {
+      if (!client) continue; // dry run
+      const key = checkpoint ? rowKey(prepared.json) : undefined;
+      if (key !== undefined && checkpoint!.claim(key)) {
         stats.skipped++;
         continue;
       }
-      if (!sender) continue; // dry run
-      const full = builder.add({ line: row.line, call: prepared.call, bytes: prepared.bytes, original: row.original });
-      if (full && !(await sender.submit(full))) break;
+      const tag: RowTag = { line: row.line, key, original: row.original };
+      try {
+        await client.enqueueAsync(prepared.call, { tag });
+      } catch (error) {
+        if (error instanceof QueueError && stop.signal.aborted) break; // closed while waiting for room
+        throw error;
+      }
     }
-    // the readers end early, without an error, when `stop` fires
-    finishedReading = !stop.signal.aborted;
-    if (finishedReading && sender) {
-      const last = builder.take();
-      if (last) await sender.submit(last);
-    }
+    if (!opened && !stop.signal.aborted) openOutputs(); // an input with no rows
   } catch (error) {
     readError = error;
-    stop.abort();
+    halt('fatal', true);
   }
-  await sender?.drain();
+  let abandoned = 0;
+  if (client) {
+    await client.flush();
+    const closed = await client.close({ timeout: 0 });
+    abandoned = closed.pending;
+    await abandoning;
+  }
+  await failedWrites;
+  if (checkpoint && opened) {
+    try {
+      await checkpoint.close();
+    } catch (error) {
+      fatalError ??= `cannot write --checkpoint ${checkpoint.path}: ${(error as Error).message}`;
+    }
+  }
   progress.stop();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  await rejects?.close();
+  try {
+    await rejects?.close();
+  } catch (error) {
+    fatalError ??= `cannot write --rejects ${rejects!.path}: ${(error as Error).message}`;
+  }
 
   if (readError instanceof UsageError) throw readError;
   if (readError !== undefined) fatalError ??= `cannot read ${file === '-' ? 'stdin' : file}: ${(readError as Error).message}`;
 
-  const interrupted = stopReason === 'signal';
   let outcome: Summary['outcome'];
   let exitCode: number;
-  if (interrupted) {
+  if (stopReason === 'signal') {
     outcome = 'interrupted';
-    exitCode = signalName === 'SIGTERM' ? 143 : 130;
+    exitCode = signalName === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
   } else if (fatalError !== undefined) {
     outcome = 'aborted';
-    exitCode = 1;
-  } else if (dryRun) {
-    outcome = 'dry-run';
-    exitCode = stats.rejected > 0 ? 1 : 0;
+    exitCode = EXIT.failed;
   } else if (stats.failed > 0) {
     outcome = 'failed';
-    exitCode = 1;
+    exitCode = EXIT.failed;
   } else {
-    outcome = 'complete';
-    exitCode = 0;
-    checkpoint?.markComplete();
+    outcome = dryRun ? 'dry-run' : 'complete';
+    exitCode = stats.rejected > 0 ? EXIT.rejected : EXIT.ok;
   }
   const seconds = (Date.now() - stats.startedAt) / 1000;
   const summary: Summary = {
     ...stats,
+    abandoned,
     seconds,
     rowsPerSecond: seconds > 0 ? stats.sent / seconds : 0,
     outcome,
@@ -272,7 +394,7 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
     error: fatalError,
   };
   if (gate && gate.rateLimited > 0 && !quiet) {
-    io.stderr.write(`thrivestack import: ThriveStack rate-limited ${gate.rateLimited} request(s); the import slowed down and retried them\n`);
+    io.stderr.write(`thrivestack import: ThriveStack rate-limited ${plural(gate.rateLimited, 'request')}; the import slowed down and retried them\n`);
   }
   if (json) {
     const { startedAt: _startedAt, ...rest } = summary;
@@ -283,3 +405,6 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
   return exitCode;
 }
 
+function looksLikeNdjsonRejects(wire: unknown): boolean {
+  return typeof wire === 'object' && wire !== null && 'line' in wire && 'reason' in wire && 'row' in wire;
+}

@@ -16,6 +16,8 @@ export interface InputRow {
   error?: string;
   /** The original row, for the rejects file: the line's text (NDJSON) or the cells (CSV). */
   original: string | string[];
+  /** `original` is only the start of a row too large to keep (see `capped-lines.ts`). */
+  truncated?: boolean;
 }
 
 const EXTENSIONS: Record<string, InputFormat> = { '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson' };

@@ -22,6 +22,11 @@ export const newStats = (now = Date.now()): ImportStats => ({ read: 0, sent: 0, 
 
 const n = (value: number): string => Math.round(value).toLocaleString('en-US');
 
+/** `1 row`, `2 rows`, `1,000 rows`. */
+export function plural(count: number, noun: string): string {
+  return `${n(count)} ${noun}${Math.round(count) === 1 ? '' : 's'}`;
+}
+
 export function duration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   const h = Math.floor(s / 3600);
@@ -72,22 +77,32 @@ export class Progress {
     this.#clear();
   }
 
-  /** The status line: counts, rate, and with a known size the share done and the ETA. */
-  line(width = 80): string {
+  /**
+   * The status line: rows acknowledged against rows read (and to be sent), then the other counts, the
+   * rate, the share of the input read and the ETA. Parts are dropped from the end, whole, so that the
+   * line fits in `width` columns; it is never cut mid-word.
+   */
+  line(width = Infinity): string {
     const { stats, totalBytes } = this.#o;
     const now = (this.#o.now ?? Date.now)();
     const elapsed = Math.max(1, now - stats.startedAt);
-    const rate = (stats.read / elapsed) * 1000;
-    const counts = `${n(stats.read)} read · ${n(stats.sent)} sent${stats.skipped ? ` · ${n(stats.skipped)} skipped` : ''} · ${n(stats.rejected)} rejected · ${n(stats.failed)} failed · ${n(rate)} rows/s`;
-    if (!totalBytes) return counts;
-    const done = Math.min(1, this.#o.bytesRead() / totalBytes);
-    const eta = done > 0 && done < 1 ? ` · ETA ${duration((elapsed / done) * (1 - done))}` : '';
-    const percent = `${Math.floor(done * 100)}%`.padStart(4);
-    if (!this.#tty) return `${percent} · ${counts}${eta}`;
-    // share done and ETA first, so that a narrow terminal cuts the counts rather than the ETA
-    const barWidth = width >= 120 ? 24 : 12;
-    const filled = Math.round(done * barWidth);
-    return `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ${percent}${eta.replace(' · ', ' ')} · ${counts}`;
+    const rate = (stats.sent / elapsed) * 1000;
+    const toSend = stats.read - stats.rejected - stats.skipped;
+    const share = toSend > 0 ? ` (${Math.floor((stats.sent / toSend) * 100)}%)` : '';
+    const parts = [`${n(stats.sent)} of ${plural(toSend, 'row')} acknowledged${share}`, `${n(stats.read)} read`];
+    if (stats.skipped) parts.push(`${n(stats.skipped)} skipped`);
+    parts.push(`${n(stats.rejected)} rejected`, `${n(stats.failed)} failed`, `${n(rate)} rows/s`);
+    if (totalBytes) {
+      const done = Math.min(1, this.#o.bytesRead() / totalBytes);
+      parts.push(`input ${Math.floor(done * 100)}% read`);
+      if (done > 0 && done < 1) parts.push(`ETA ${duration((elapsed / done) * (1 - done))}`);
+    }
+    let text = parts[0]!;
+    for (const part of parts.slice(1)) {
+      if (text.length + 3 + part.length > width) break;
+      text += ` · ${part}`;
+    }
+    return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text;
   }
 
   render(): void {
@@ -95,8 +110,7 @@ export class Progress {
     const stream = this.#o.stream;
     if (this.#tty) {
       const width = stream.columns ?? 80;
-      const text = this.line(width);
-      stream.write(`\r\x1b[2K${text.length > width - 1 ? text.slice(0, width - 1) : text}`);
+      stream.write(`\r\x1b[2K${this.line(width - 1)}`);
       this.#drawn = true;
     } else {
       stream.write(`thrivestack import: ${this.line()}\n`);
@@ -110,6 +124,8 @@ export class Progress {
 }
 
 export interface Summary extends ImportStats {
+  /** Rows queued or in flight when the import gave up on them (a second Ctrl-C, a fatal error). */
+  abandoned: number;
   seconds: number;
   rowsPerSecond: number;
   /** How the run ended. */
@@ -123,11 +139,14 @@ export interface Summary extends ImportStats {
 }
 
 export function summaryText(s: Summary): string {
+  const dry = s.outcome === 'dry-run';
+  const counts = dry
+    ? `${plural(s.read, 'row')} read, ${n(s.read - s.rejected)} valid, ${n(s.rejected)} rejected`
+    : `${plural(s.read, 'row')} read, ${n(s.sent)} sent (acknowledged), ${n(s.rejected)} rejected, ${n(s.failed)} failed` +
+      `${s.skipped ? `, ${n(s.skipped)} skipped (acknowledged in an earlier run)` : ''}` +
+      `${s.abandoned ? `, ${n(s.abandoned)} abandoned in flight (not acknowledged: a rerun sends them)` : ''}`;
   const lines = [
-    `${s.outcome === 'dry-run' ? 'Dry run: nothing was sent. ' : ''}` +
-      `${n(s.read)} rows read, ${n(s.sent)} sent, ${n(s.rejected)} rejected, ${n(s.failed)} failed` +
-      `${s.skipped ? `, ${n(s.skipped)} skipped (acknowledged in an earlier run)` : ''} in ${s.seconds.toFixed(1)} s` +
-      `${s.outcome === 'dry-run' ? '' : ` (${n(s.rowsPerSecond)} rows/s)`}.`,
+    `${dry ? 'Dry run: nothing was sent. ' : ''}${counts} in ${s.seconds.toFixed(1)} s${dry ? '' : ` (${n(s.rowsPerSecond)} rows/s)`}.`,
   ];
   if (s.error) lines.push(`Stopped: ${s.error}`);
   if (s.outcome === 'interrupted') {

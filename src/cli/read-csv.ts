@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { UsageError } from './args.js';
 import type { InputRow } from './input.js';
 import { typedTrait } from './reserved-traits.js';
+import { CsvRecordCap, MAX_ROW_BYTES, OVERSIZED_CSV_MARK, oversizedReason } from './capped-lines.js';
 
 type Column =
   | { kind: 'field'; name: 'group_id' | 'user_id' | 'timestamp' }
@@ -48,8 +49,11 @@ export function columnsOf(header: readonly string[]): Column[] {
   return columns;
 }
 
-/** One row's cells → a wire-format call. Empty cells are left out. */
-export function wireFromCells(columns: readonly Column[], cells: readonly string[]): Record<string, unknown> {
+/**
+ * One row's cells → a wire-format call. Cells are trimmed of leading and trailing white space unless
+ * `trim` is false (`--no-trim`); empty cells are left out.
+ */
+export function wireFromCells(columns: readonly Column[], cells: readonly string[], trim = true): Record<string, unknown> {
   const call: Record<string, unknown> = {};
   let context: Record<string, unknown> | undefined;
   let traits: Record<string, unknown> | undefined;
@@ -57,7 +61,8 @@ export function wireFromCells(columns: readonly Column[], cells: readonly string
     Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   };
   for (let i = 0; i < columns.length; i++) {
-    const cell = cells[i];
+    const raw = cells[i];
+    const cell = trim ? raw?.trim() : raw;
     if (cell === undefined || cell === '') continue;
     const column = columns[i]!;
     if (column.kind === 'field') set(call, column.name, cell);
@@ -96,6 +101,10 @@ export interface CsvReadOptions {
   onHeader?: (cells: string[]) => void;
   /** Ends the rows early (without an error), even while waiting for input. */
   signal?: AbortSignal;
+  /** Trim leading and trailing white space of cell values (default true; `--no-trim`). */
+  trim?: boolean;
+  /** Records longer than this many bytes are rejected without being buffered (default: 2 MB). */
+  cap?: number;
 }
 
 /**
@@ -105,7 +114,10 @@ export interface CsvReadOptions {
 export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): AsyncGenerator<InputRow> {
   /** Lines csv-parse counted that an editor does not (a `\r\n` inside a quoted cell counts as two). */
   let overcount = 0;
+  /** Editor line breaks inside oversized records, which the parser never saw. */
+  let removed = 0;
   const skipped: InputRow[] = [];
+  const cap = new CsvRecordCap(hooks.cap ?? MAX_ROW_BYTES);
   const options: Options<{ cells: string[]; line: number }, string[]> = {
     bom: true,
     relax_column_count: true,
@@ -113,28 +125,44 @@ export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): As
     skip_records_with_error: true,
     // runs as each record is parsed, in file order, with csv-parse's line count at the record's end
     on_record: (cells: string[], context: InfoRecord) => {
+      if (cells.length === 1 && cells[0] === OVERSIZED_CSV_MARK) {
+        const oversized = cap.taken();
+        if (oversized) {
+          removed += oversized.editorBreaks;
+          return { cells, line: oversized.line, oversized };
+        }
+      }
       const breaks = breaksIn(cells);
       overcount += breaks.parser - breaks.editor;
-      return { cells, line: context.lines - overcount - breaks.editor };
+      return { cells, line: context.lines + removed - overcount - breaks.editor };
     },
   };
   const parser = parse(options as unknown as Options); // the typings assume on_record returns cells
   parser.on('skip', (error: CsvError) => {
-    const line = (Number((error as { lines?: unknown }).lines) || 0) - overcount;
+    const line = (Number((error as { lines?: unknown }).lines) || 0) + removed - overcount;
     skipped.push({ line, error: `unreadable CSV (${error.message})`, original: [] });
   });
   stream.on('error', (error) => parser.destroy(error));
-  stream.pipe(parser);
+  cap.on('error', (error) => parser.destroy(error));
+  stream.pipe(cap).pipe(parser);
   const stop = (): void => {
-    stream.unpipe(parser);
+    stream.unpipe(cap);
+    cap.unpipe(parser);
     parser.destroy();
+    cap.destroy();
     stream.destroy();
   };
   hooks.signal?.addEventListener('abort', stop, { once: true });
   let columns: Column[] | undefined;
   try {
-    for await (const { cells: record, line } of parser as AsyncIterable<{ cells: string[]; line: number }>) {
+    type Parsed = { cells: string[]; line: number; oversized?: { bytes: number; prefix: string; line: number } };
+    for await (const { cells: record, line, oversized } of parser as AsyncIterable<Parsed>) {
       while (skipped.length > 0 && skipped[0]!.line < line) yield skipped.shift()!;
+      if (oversized) {
+        if (columns === undefined) throw new UsageError(`the CSV header row is ${oversizedReason(oversized).replace(/^row is /, '')}`);
+        yield { line, error: oversizedReason(oversized), original: [oversized.prefix], truncated: true };
+        continue;
+      }
       if (columns === undefined) {
         columns = columnsOf(record);
         hooks.onHeader?.(record);
@@ -144,7 +172,7 @@ export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): As
         yield { line, error: `has ${record.length} cells, but the header has ${columns.length}`, original: record };
         continue;
       }
-      yield { line, wire: wireFromCells(columns, record), original: record };
+      yield { line, wire: wireFromCells(columns, record, hooks.trim ?? true), original: record };
     }
     while (skipped.length > 0) yield skipped.shift()!;
     if (columns === undefined) throw new UsageError('the CSV input is empty: it needs a header row (group_id,user_id,...)');

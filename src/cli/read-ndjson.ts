@@ -1,37 +1,35 @@
-/** NDJSON input: one wire-format group call per line, read line by line (node:readline, streaming). */
-import { createInterface } from 'node:readline';
+/**
+ * NDJSON input: one wire-format group call per line, read line by line with a hard cap per line
+ * (`capped-lines.ts`): a line over the 2 MB request limit is reported as rejected, not buffered.
+ * Nesting deeper than the library's limit is a per-row rejection, found without recursion.
+ */
 import type { Readable } from 'node:stream';
 import type { InputRow } from './input.js';
+import { cappedLines, MAX_ROW_BYTES, oversizedReason } from './capped-lines.js';
+import { MAX_NESTING_DEPTH, nestingDeeperThan } from './nesting.js';
 
 /**
  * Yields every non-blank line as a row; blank lines are skipped but still counted. Ends early
  * (without an error) when `signal` aborts, even while waiting for input.
  */
-export async function* readNdjson(stream: Readable, signal?: AbortSignal): AsyncGenerator<InputRow> {
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  const stop = (): void => {
-    lines.close();
-    stream.destroy();
-  };
-  signal?.addEventListener('abort', stop, { once: true });
-  let line = 0;
-  try {
-    for await (const raw of lines) {
-      line++;
-      const text = line === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
-      if (text.trim() === '') continue;
-      let row: InputRow;
-      try {
-        row = { line, wire: JSON.parse(text) as unknown, original: text };
-      } catch (error) {
-        row = { line, error: `not valid JSON (${(error as Error).message})`, original: text };
-      }
-      yield row;
+export async function* readNdjson(stream: Readable, signal?: AbortSignal, cap = MAX_ROW_BYTES): AsyncGenerator<InputRow> {
+  for await (const raw of cappedLines(stream, cap, signal)) {
+    if ('oversized' in raw) {
+      yield { line: raw.line, error: oversizedReason(raw.oversized), original: raw.oversized.prefix, truncated: true };
+      continue;
     }
-  } catch (error) {
-    if (!signal?.aborted) throw error;
-  } finally {
-    signal?.removeEventListener('abort', stop);
-    stop();
+    const text = raw.line === 1 && raw.text.charCodeAt(0) === 0xfeff ? raw.text.slice(1) : raw.text;
+    if (text.trim() === '') continue;
+    let row: InputRow;
+    try {
+      const wire = JSON.parse(text) as unknown;
+      // fewer than 2 × the limit characters cannot nest deeper than the limit
+      row = text.length > 2 * MAX_NESTING_DEPTH && nestingDeeperThan(wire, MAX_NESTING_DEPTH)
+        ? { line: raw.line, error: `nests deeper than ${MAX_NESTING_DEPTH} levels (the most a group call may)`, original: text }
+        : { line: raw.line, wire, original: text };
+    } catch (error) {
+      row = { line: raw.line, error: `not valid JSON (${(error as Error).message})`, original: text };
+    }
+    yield row;
   }
 }

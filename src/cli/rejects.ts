@@ -2,6 +2,8 @@
  * The --rejects file: every row that was not delivered, as it was in the input, with its line number
  * and the reason. CSV input gives a CSV file (columns `line`, `reason`, then the input's columns);
  * NDJSON input gives NDJSON lines `{"line": 12, "reason": "...", "row": "<the original line>"}`.
+ * A row too large to send (over 2 MB) is not copied: only its first 200 bytes are written (NDJSON:
+ * `"row"` holds them and `"truncated": true`; CSV: the reason quotes them, the cells stay empty).
  */
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -45,7 +47,7 @@ export class RejectsWriter {
   }
 
   /** Writes one row; resolves once the stream can take more (backpressure). */
-  async write(line: number, reason: string, original: string | string[]): Promise<void> {
+  async write(line: number, reason: string, original: string | string[], truncated = false): Promise<void> {
     if (this.#error) throw this.#error;
     let text: string;
     if (this.#format === 'csv') {
@@ -54,9 +56,11 @@ export class RejectsWriter {
         this.#out.write(`${['line', 'reason', ...(this.#header ?? [])].map(csvField).join(',')}\n`);
       }
       const cells = Array.isArray(original) ? original : [original];
-      text = `${[String(line), reason, ...cells].map(csvField).join(',')}\n`;
+      const why = truncated ? `${reason}; it starts: ${JSON.stringify(cells.join(','))}` : reason;
+      text = `${[String(line), why, ...(truncated ? [] : cells)].map(csvField).join(',')}\n`;
     } else {
-      text = `${JSON.stringify({ line, reason, row: Array.isArray(original) ? original.join(',') : original })}\n`;
+      const row = Array.isArray(original) ? original.join(',') : original;
+      text = `${JSON.stringify(truncated ? { line, reason, row, truncated: true } : { line, reason, row })}\n`;
     }
     if (!this.#out.write(text)) await once(this.#out, 'drain');
   }

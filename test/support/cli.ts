@@ -110,3 +110,46 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * The checkpoint key of every row of an import file, by user_id: the importer's own reading,
+ * validation and key (so a test can tell which rows a checkpoint says were acknowledged).
+ */
+export async function rowKeysByUser(path: string, format: 'csv' | 'ndjson'): Promise<Map<string, bigint>> {
+  const { createReadStream } = await import('node:fs');
+  const { readCsv } = await import('../../src/cli/read-csv.js');
+  const { readNdjson } = await import('../../src/cli/read-ndjson.js');
+  const { prepareRow } = await import('../../src/cli/import.js');
+  const { rowKey } = await import('../../src/cli/checkpoint.js');
+  const keys = new Map<string, bigint>();
+  const stream = createReadStream(path);
+  for await (const row of format === 'csv' ? readCsv(stream) : readNdjson(stream)) {
+    const prepared = prepareRow(row);
+    if (prepared.ok) keys.set(prepared.call.userId, rowKey(prepared.json));
+  }
+  return keys;
+}
+
+/** The rows (by user_id) a checkpoint file records as acknowledged, and how many it holds. */
+export async function checkpointUsers(path: string, keys: Map<string, bigint>): Promise<{ rows: number; users: Set<string> } | undefined> {
+  const { Checkpoint } = await import('../../src/cli/checkpoint.js');
+  let checkpoint;
+  try {
+    checkpoint = Checkpoint.load(path);
+  } catch {
+    return undefined;
+  }
+  const users = new Set<string>();
+  for (const [user, key] of keys) if (checkpoint.claim(key)) users.add(user);
+  return { rows: checkpoint.previousRows, users };
+}
+
+/** Rows a checkpoint holds (0 when it does not exist yet). */
+export async function checkpointRows(path: string): Promise<number> {
+  const { Checkpoint } = await import('../../src/cli/checkpoint.js');
+  try {
+    return Checkpoint.load(path).previousRows;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * How the importer steers the client's queue (`QueueThrottle`): fewer requests in flight when
+ * ThriveStack rate-limits, none while the checkpoint must catch up.
+ *
+ * Slowing down on 429: every response is observed (`RateGate.fetch`, the client's `fetch`); a 429
+ * halves the number of requests allowed in flight and, when it says Retry-After, holds back new ones
+ * until then; each window of successes lets one more in, up to `concurrency` (additive increase,
+ * multiplicative decrease). The request that got the 429 is retried by the client after the wait.
+ *
+ * Holding: while `hold(true)`, no new request starts (requests in flight go on); this bounds the rows
+ * acknowledged but not yet in the checkpoint, and so the rows a kill makes the next run send again.
+ */
+import { parseRetryAfter } from '../retry-policy.js';
+import type { QueueThrottle } from '../queue-options.js';
+
+export class RateGate implements QueueThrottle {
+  readonly max: number;
+  #limit: number;
+  #successes = 0;
+  #pausedUntil = 0;
+  #held = false;
+  readonly #listeners = new Set<() => void>();
+  rateLimited = 0;
+
+  constructor(max: number) {
+    this.max = max;
+    this.#limit = max;
+  }
+
+  get limit(): number {
+    return this.#limit;
+  }
+
+  get pausedUntil(): number {
+    return this.#held ? Number.MAX_SAFE_INTEGER : this.#pausedUntil;
+  }
+
+  /** The `fetch` to give the client: the global fetch, observed. */
+  readonly fetch = async (request: Request): Promise<Response> => {
+    const response = await globalThis.fetch(request);
+    this.observe(response.status, response.headers);
+    return response;
+  };
+
+  observe(status: number, headers: Headers, now = Date.now()): void {
+    if (status === 429) {
+      this.rateLimited++;
+      this.#limit = Math.max(1, Math.floor(this.#limit / 2));
+      this.#successes = 0;
+      const wait = parseRetryAfter(headers, now);
+      if (wait !== undefined) this.#pausedUntil = Math.max(this.#pausedUntil, now + wait);
+    } else if (status >= 200 && status < 300) {
+      if (++this.#successes >= this.#limit && this.#limit < this.max) {
+        this.#limit++;
+        this.#successes = 0;
+        this.#wake();
+      }
+    }
+  }
+
+  /** Holds back (`true`) or lets go (`false`) every new request. */
+  hold(on: boolean): void {
+    if (on === this.#held) return;
+    this.#held = on;
+    if (!on) this.#wake();
+  }
+
+  onRaise(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #wake(): void {
+    for (const listener of [...this.#listeners]) listener();
+  }
+}
