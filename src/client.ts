@@ -7,6 +7,7 @@ import { createWireClient, type WireClient } from './wire-client.js';
 import {
   CLOSE_RULES,
   checkClientOptions,
+  checkEnqueueOptions,
   checkRequestOptions,
   resolveApiKey,
   resolveOptions,
@@ -64,6 +65,7 @@ export class ThriveStack {
    * Returns `false` when the queue is full: the call was not queued and is reported to `onError`.
    */
   enqueue(call: GroupCall, options?: EnqueueOptions): boolean {
+    if (options !== undefined) checkEnqueueOptions(options);
     return this.#queue.add(prepareCall(call), options?.tag);
   }
 
@@ -71,6 +73,7 @@ export class ThriveStack {
   enqueueAsync(call: GroupCall, options?: EnqueueOptions): Promise<void> {
     // Not `async`: that would wrap the queue's promise in one more (extra ticks on every call).
     try {
+      if (options !== undefined) checkEnqueueOptions(options);
       return this.#queue.addAsync(prepareCall(call), options?.tag);
     } catch (error) {
       return Promise.reject(error);

@@ -21,9 +21,11 @@ export type Rule =
   | { type: 'enum'; values: readonly string[] }
   /** An object whose own properties are strings (headers). */
   | { type: 'strings' }
-  /** An object with these methods (a logger). */
-  | { type: 'methods'; names: readonly string[] }
-  | { type: 'signal' };
+  /** An object with these methods (a logger); `examples` names objects that have them. */
+  | { type: 'methods'; names: readonly string[]; examples?: string }
+  | { type: 'signal' }
+  /** Any value at all (a tag handed back as it was). */
+  | { type: 'any' };
 
 export type Rules = Readonly<Record<string, Rule>>;
 
@@ -88,8 +90,11 @@ function problem(rule: Rule, value: unknown): string | undefined {
       const target = value as Record<string, unknown> | null;
       const ok = (typeof target === 'object' || typeof target === 'function') && target !== null &&
         rule.names.every((name) => typeof target[name] === 'function');
-      return ok ? undefined : `an object with the methods ${rule.names.join(', ')} (console, pino and winston have them)`;
+      const examples = rule.examples ? ` (${rule.examples} have them)` : '';
+      return ok ? undefined : `an object with the method${rule.names.length === 1 ? '' : 's'} ${rule.names.join(', ')}${examples}`;
     }
+    case 'any':
+      return undefined;
     case 'signal': {
       const signal = value as { aborted?: unknown; addEventListener?: unknown } | null;
       const ok = typeof signal === 'object' && signal !== null && typeof signal.aborted === 'boolean' &&

@@ -3,7 +3,7 @@ import { DEFAULT_BASE_URL } from './generated/constants.js';
 import { ConfigurationError } from './errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import type { DebugEvent } from './transport.js';
-import type { QueueOptions } from './queue-options.js';
+import type { EnqueueOptions, QueueOptions } from './queue-options.js';
 import { LOG_LEVELS, type Logger, type LogLevel } from './logger.js';
 import { checkOptions, type Rules } from './option-check.js';
 
@@ -68,13 +68,20 @@ export const CLIENT_RULES = {
   defaultHeaders: { type: 'strings' },
   debug: { type: 'function' },
   logLevel: { type: 'enum', values: LOG_LEVELS },
-  logger: { type: 'methods', names: ['debug', 'info', 'warn', 'error'] },
+  logger: { type: 'methods', names: ['debug', 'info', 'warn', 'error'], examples: 'console, pino and winston' },
   flushAt: { type: 'integer', min: 1 },
   flushInterval: { type: 'ms', min: 0 },
   maxQueueSize: { type: 'integer', min: 1 },
   maxConcurrentRequests: { type: 'integer', min: 1, max: 1_000 },
   onError: { type: 'function' },
+  onDelivered: { type: 'function' },
+  throttle: { type: 'methods', names: ['onRaise'] },
 } as const satisfies Rules & Record<keyof ClientOptions, unknown>;
+
+/** The options of `enqueue(call, options)` and `enqueueAsync(call, options)`. */
+export const ENQUEUE_RULES = {
+  tag: { type: 'any' },
+} as const satisfies Rules & Record<keyof EnqueueOptions, unknown>;
 
 /** The options of `group(calls, options)`. */
 export const REQUEST_RULES = {
@@ -189,6 +196,10 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
 /** Every check of the constructor's options, in order: names and values, the key, the rest. */
 export function checkClientOptions(options: unknown): asserts options is ClientOptions {
   checkOptions('new ThriveStack()', options, CLIENT_RULES);
+}
+
+export function checkEnqueueOptions(options: unknown): asserts options is EnqueueOptions | undefined {
+  checkOptions('enqueue()', options, ENQUEUE_RULES);
 }
 
 export function checkRequestOptions(options: unknown): asserts options is RequestOptions {

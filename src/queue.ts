@@ -360,7 +360,7 @@ export class BatchQueue {
         'between: it refuses calls this client considers valid, most likely because the API changed. Upgrade the package ' +
         '(npm install thrivestack-group@latest); these calls were not sent again in smaller parts. ' +
         `ThriveStack said: ${error.serverMessage ?? error.message}`,
-      { status: error.status, serverMessage: error.serverMessage, headers: new Headers(error.headers), attempts: error.attempts },
+      { status: error.status, serverMessage: error.serverMessage, headers: error.headers, attempts: error.attempts, requestId: error.requestId },
     );
   }
 

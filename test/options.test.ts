@@ -43,6 +43,8 @@ const TYPED: Array<{ name: keyof ClientOptions; refused: unknown[] }> = [
   { name: 'logLevel', refused: ['verbose', 'WARN', 3, null] },
   { name: 'logger', refused: [{}, { info() {} }, 'console', null] },
   { name: 'onError', refused: [true, {}, null] },
+  { name: 'onDelivered', refused: [true, {}, null] },
+  { name: 'throttle', refused: [{ limit: 2 }, 4, null] },
 ];
 
 function configurationError(run: () => unknown): ConfigurationError {
@@ -159,6 +161,24 @@ describe('per-call options of group()', () => {
     await client.group(call, { timeout: 1, maxRetries: 0, signal: new AbortController().signal, headers: { 'x-trace': 'abc' } });
     expect(requests).toHaveLength(1);
     expect(requests[0]!.headers.get('x-trace')).toBe('abc');
+  });
+});
+
+describe('per-call options of enqueue() and enqueueAsync()', () => {
+  it('refuses a misspelt or non-object option, queues nothing', async () => {
+    const client = new ThriveStack({ apiKey: 'k', baseUrl: 'http://127.0.0.1:9', fetch: spyFetch().fetch });
+    expect(() => client.enqueue(call, { tags: 'row-1' } as never)).toThrow(/`tags` is not an option; did you mean `tag`\?/);
+    expect(() => client.enqueue(call, 'row-1' as never)).toThrow(ConfigurationError);
+    await expect(client.enqueueAsync(call, { Tag: 1 } as never)).rejects.toThrow(/did you mean `tag`/);
+    expect(client.queueSize).toBe(0);
+  });
+
+  it('takes a tag of any value', async () => {
+    const client = new ThriveStack({ apiKey: 'k', baseUrl: 'http://127.0.0.1:9', fetch: spyFetch().fetch, flushInterval: 60_000 });
+    expect(client.enqueue(call, { tag: { row: 1 } })).toBe(true);
+    await client.enqueueAsync(call, { tag: null });
+    expect(client.queueSize).toBe(2);
+    await client.close();
   });
 });
 
