@@ -3,7 +3,12 @@
  * test/testing-readme-example.test.ts (which the suite runs), byte for byte but for the import
  * specifiers, and its table names every member of the mock, no more and no less.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createMockApi } from '../src/testing/index.js';
 
@@ -35,5 +40,32 @@ describe('README "Testing your code"', () => {
     const named = [...text.matchAll(/^\| `api\.(\w+)/gm)].map((m) => m[1]).sort();
     const members = Object.keys(createMockApi()).sort();
     expect(named).toEqual(members);
+  });
+});
+
+describe('README "Against the bundled mock" (below the Quickstart)', () => {
+  it('its snippet runs as written and prints what its comment says', async () => {
+    const start = README.indexOf('\n### Against the bundled mock\n');
+    expect(start).toBeGreaterThan(-1);
+    const block = /```ts\n([\s\S]*?)```/.exec(README.slice(start))![1]!;
+    expect(block).toContain("from 'thrivestack-group/testing'");
+    const src = fileURLToPath(new URL('../src/', import.meta.url));
+    const runnable = block
+      .replaceAll("'thrivestack-group/testing'", JSON.stringify(join(src, 'testing/index.ts')))
+      .replaceAll("'thrivestack-group'", JSON.stringify(join(src, 'index.ts')));
+    const dir = mkdtempSync(join(tmpdir(), 'readme-mock-'));
+    try {
+      const file = join(dir, 'snippet.mts');
+      writeFileSync(file, runnable);
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', file], {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        env: { ...process.env, THRIVESTACK_API_KEY: '' },
+      });
+      // the comment in the README shows what console.log prints
+      const promised = /console\.log\(eventId, api\.calls\); \/\/ (.*)$/m.exec(block)![1]!;
+      expect(stdout.replace(/\s+/g, ' ').trim()).toBe(promised.replace(/\s+/g, ' ').trim());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
