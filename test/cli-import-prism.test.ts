@@ -7,9 +7,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { seededRandom } from './support/fault-server.js';
 import { startFaultProxy, type FaultProxy, type ProxyAction } from './support/fault-proxy.js';
 import { CSV_HEADER, canonical, csvLine, runCli, tempDir, wireRow, writeLines } from './support/cli.js';
+import { scaled } from './support/test-scale.js';
 
 const prismUrl = inject('prismUrl');
-const ROWS = 100_000;
+/** 100,000 rows in CI (CI=true or THRIVESTACK_TEST_FULL=1), 20,000 in a default local run. */
+const ROWS = scaled(100_000, 20_000);
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 const proxies: FaultProxy[] = [];
@@ -39,7 +41,7 @@ function plan(seed: number): (index: number) => ProxyAction {
 describe.each([
   ['CSV', 'accounts.csv', 11],
   ['NDJSON', 'accounts.ndjson', 12],
-])('a 100,000-row %s file through Prism, with injected 429s and 5xx', (_name, file, seed) => {
+])(`a ${ROWS.toLocaleString('en-US')}-row %s file through Prism, with injected 429s and 5xx`, (_name, file, seed) => {
   it('is delivered completely and every request passes the contract', async () => {
     const proxy = await startFaultProxy(prismUrl, plan(seed));
     proxies.push(proxy);

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { RateLimitError, ServerError, ThriveStack, type DebugEvent, type DeliveryFailure } from '../src/index.js';
 import { seededRandom, startFaultServer, type FaultAction, type FaultServer } from './support/fault-server.js';
+import { scaled } from './support/test-scale.js';
 
 const KEY = 'delivery-key';
 let server: FaultServer | undefined;
@@ -51,7 +52,7 @@ describe('10,000 calls under a mix of faults', () => {
       maxConcurrentRequests: 4,
       onError: (f) => failures.push(f),
     });
-    const total = 10_000;
+    const total = scaled(10_000, 2_000); // every fault is met at either size
     for (let i = 0; i < total; i++) {
       await client.enqueueAsync({ groupId: `acct-${i}`, userId: `user-${i % 97}`, traits: { plan: i % 2 ? 'pro' : 'free' } });
     }

@@ -9,6 +9,7 @@ import {
   type DeliveryFailure,
 } from '../src/index.js';
 import { startFaultServer, type FaultServer, type FaultServerOptions } from './support/fault-server.js';
+import { scaled } from './support/test-scale.js';
 
 const KEY = 'queue-key';
 let server: FaultServer | undefined;
@@ -100,8 +101,9 @@ describe('bounds and backpressure', () => {
     expect(s.accepted).toHaveLength(10);
   });
 
-  it('enqueueAsync waits for room: 1,000,000 calls from a tight loop, all delivered, never more than maxQueueSize held', async () => {
-    const total = 1_000_000;
+  const backfill = scaled(1_000_000, 100_000);
+  it(`enqueueAsync waits for room: ${backfill.toLocaleString('en-US')} calls from a tight loop, all delivered, never more than maxQueueSize held`, async () => {
+    const total = backfill;
     const { s, client, failures } = await setup({ keepCalls: false }, { flushAt: 1_000, maxQueueSize: 5_000, maxConcurrentRequests: 4 });
     let maxHeld = 0;
     for (let i = 0; i < total; i++) {
