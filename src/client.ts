@@ -5,8 +5,8 @@
  */
 import { createWireClient, type WireClient } from './wire-client.js';
 import {
-  CLOSE_RULES,
   checkClientOptions,
+  checkCloseOptions,
   checkEnqueueOptions,
   checkRequestOptions,
   resolveApiKey,
@@ -15,7 +15,6 @@ import {
   type RequestOptions,
   type ResolvedOptions,
 } from './options.js';
-import { checkOptions } from './option-check.js';
 import { createTransport, RecordedRequest, type RequestTarget } from './transport.js';
 import { redactorFor } from './redact.js';
 import { createLog } from './logger.js';
@@ -32,8 +31,9 @@ export class ThriveStack {
   readonly #send: ReturnType<typeof createTransport>;
   readonly #queue: BatchQueue;
 
-  constructor(options: ClientOptions = {}) {
-    checkClientOptions(options);
+  constructor(given: ClientOptions = {}) {
+    // from here on, only the checked snapshot: a getter cannot answer differently later
+    const options = checkClientOptions(given);
     const apiKey = resolveApiKey(options);
     this.#options = resolveOptions(options);
     this.baseUrl = this.#options.baseUrl;
@@ -54,8 +54,8 @@ export class ThriveStack {
    * with ThriveStack's answer; throws `ValidationError` (nothing sent) or the typed error of the
    * last attempt.
    */
-  async group(calls: GroupCall | readonly GroupCall[], options: RequestOptions = {}): Promise<GroupResponse> {
-    checkRequestOptions(options);
+  async group(calls: GroupCall | readonly GroupCall[], given: RequestOptions = {}): Promise<GroupResponse> {
+    const options = checkRequestOptions(given);
     const { body } = prepareRequest(calls);
     return this.#post(body, options, true);
   }
@@ -65,16 +65,16 @@ export class ThriveStack {
    * Returns `false` when the queue is full: the call was not queued and is reported to `onError`.
    */
   enqueue(call: GroupCall, options?: EnqueueOptions): boolean {
-    if (options !== undefined) checkEnqueueOptions(options);
-    return this.#queue.add(prepareCall(call), options?.tag);
+    const tag = options === undefined ? undefined : checkEnqueueOptions(options).tag;
+    return this.#queue.add(prepareCall(call), tag);
   }
 
   /** Like `enqueue()`, but waits for room when the queue is full instead of refusing the call. */
   enqueueAsync(call: GroupCall, options?: EnqueueOptions): Promise<void> {
     // Not `async`: that would wrap the queue's promise in one more (extra ticks on every call).
     try {
-      if (options !== undefined) checkEnqueueOptions(options);
-      return this.#queue.addAsync(prepareCall(call), options?.tag);
+      const tag = options === undefined ? undefined : checkEnqueueOptions(options).tag;
+      return this.#queue.addAsync(prepareCall(call), tag);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -96,8 +96,7 @@ export class ThriveStack {
    * afterwards throws. Invalid options throw `ConfigurationError` at once (nothing is closed then).
    */
   close(options?: CloseOptions): Promise<CloseReport> {
-    checkOptions('close()', options, CLOSE_RULES);
-    return this.#queue.close(options);
+    return this.#queue.close(checkCloseOptions(options));
   }
 
   async #post(body: string, options: RequestOptions, keepAlive: boolean): Promise<GroupResponse> {

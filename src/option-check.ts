@@ -29,12 +29,23 @@ export type Rule =
 
 export type Rules = Readonly<Record<string, Rule>>;
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Strings longer than this are never shown in a message: it may be the API key, passed to the wrong place. */
+const SHOWN_STRING = 16;
+
 /** A value as a message shows it: `the string "1000"`, `NaN`, `null`, `an array`. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
-      return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+      return value.length <= SHOWN_STRING
+        ? `the string ${JSON.stringify(value)}`
+        : `a string of ${value.length} characters (not shown: it could be a secret)`;
     case 'number':
       return Number.isNaN(value) ? 'NaN' : `the number ${value}`;
     case 'bigint':
@@ -82,9 +93,8 @@ function problem(rule: Rule, value: unknown): string | undefined {
         ? undefined
         : `one of ${rule.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'strings': {
-      const record = typeof value === 'object' && value !== null && !Array.isArray(value);
-      if (record && Object.values(value).every((v) => typeof v === 'string')) return undefined;
-      return 'an object whose values are strings';
+      if (isPlainObject(value) && Object.values(value).every((v) => typeof v === 'string')) return undefined;
+      return 'an object whose values are strings (or a Headers)';
     }
     case 'methods': {
       const target = value as Record<string, unknown> | null;
@@ -96,9 +106,11 @@ function problem(rule: Rule, value: unknown): string | undefined {
     case 'any':
       return undefined;
     case 'signal': {
-      const signal = value as { aborted?: unknown; addEventListener?: unknown } | null;
+      if (typeof AbortSignal === 'function' && value instanceof AbortSignal) return undefined;
+      const signal = value as { aborted?: unknown; addEventListener?: unknown; removeEventListener?: unknown } | null;
+      // another realm's or a polyfill's AbortSignal: what the client uses of it must be there
       const ok = typeof signal === 'object' && signal !== null && typeof signal.aborted === 'boolean' &&
-        typeof signal.addEventListener === 'function';
+        typeof signal.addEventListener === 'function' && typeof signal.removeEventListener === 'function' && 'reason' in signal;
       return ok ? undefined : 'an AbortSignal';
     }
   }
@@ -135,36 +147,77 @@ export function nearestName(name: string, known: readonly string[]): string | un
   return bestDistance <= Math.max(2, Math.ceil(name.length / 3)) ? best : undefined;
 }
 
+/** A value read from the caller's options, or the error reading it threw (a getter, a Proxy). */
+function read(given: object, name: string): { value: unknown } | { threw: true } {
+  try {
+    return { value: (given as Record<string, unknown>)[name] };
+  } catch {
+    return { threw: true };
+  }
+}
+
 /**
- * Checks `given` against `rules` and throws one `ConfigurationError` listing every problem.
- * `where` names the entry point in messages (`new ThriveStack()`, `group()`'s options).
- * `undefined` values count as not given.
+ * Headers as a caller may give them (a plain object, a `Headers`, `[name, value]` pairs) → a plain
+ * object; anything else is returned as it is, for the rule to refuse.
  */
-export function checkOptions(where: string, given: unknown, rules: Rules): void {
-  if (given === undefined) return;
+function headersRecord(value: unknown): unknown {
+  if (typeof Headers === 'function' && value instanceof Headers) {
+    const out: Record<string, string> = {};
+    value.forEach((v, k) => (out[k] = v));
+    return out;
+  }
+  if (Array.isArray(value) && value.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every((p) => typeof p === 'string'))) {
+    return Object.fromEntries(value as Array<[string, string]>);
+  }
+  return value;
+}
+
+/**
+ * Checks `given` against `rules` and throws one `ConfigurationError` listing every problem; returns
+ * a snapshot of the known options (a plain object, each value read once), which is all the client
+ * uses afterwards: an inherited option or a getter is checked like any other, and a getter cannot
+ * answer differently later. `where` names the entry point in messages (`new ThriveStack()`,
+ * `group()`). `undefined` values count as not given.
+ */
+export function checkOptions<T extends object>(where: string, given: unknown, rules: Rules): Partial<T> {
+  if (given === undefined) return {};
   if (typeof given !== 'object' || given === null || Array.isArray(given)) {
     throw new ConfigurationError(`The options of ${where} must be an object, got ${describeValue(given)}.`);
   }
   const known = Object.keys(rules);
   const problems: string[] = [];
-  for (const name of Object.keys(given)) {
-    const value = (given as Record<string, unknown>)[name];
-    const rule = Object.prototype.hasOwnProperty.call(rules, name) ? rules[name] : undefined;
-    if (!rule) {
-      const near = nearestName(name, known);
-      problems.push(
-        near
-          ? `\`${name}\` is not an option; did you mean \`${near}\`?`
-          : `\`${name}\` is not an option; the options are ${known.map((k) => `\`${k}\``).join(', ')}.`,
-      );
+  let names: string[];
+  try {
+    names = Object.keys(given);
+  } catch {
+    throw new ConfigurationError(`The options of ${where} could not be read (listing their names threw); pass a plain object.`);
+  }
+  for (const name of names) {
+    if (Object.prototype.hasOwnProperty.call(rules, name)) continue;
+    const near = nearestName(name, known);
+    problems.push(
+      near
+        ? `\`${name}\` is not an option; did you mean \`${near}\`?`
+        : `\`${name}\` is not an option; the options are ${known.map((k) => `\`${k}\``).join(', ')}.`,
+    );
+  }
+  const snapshot: Record<string, unknown> = {};
+  for (const name of known) {
+    const got = read(given, name);
+    if ('threw' in got) {
+      problems.push(`reading \`${name}\` threw an error; pass a plain value.`);
       continue;
     }
+    const rule = rules[name]!;
+    const value = rule.type === 'strings' ? headersRecord(got.value) : got.value;
     if (value === undefined) continue;
     const expected = problem(rule, value);
     if (expected) problems.push(`\`${name}\` must be ${expected}; got ${describeValue(value)}.`);
+    else snapshot[name] = value;
   }
   if (problems.length === 1) throw new ConfigurationError(`Invalid option of ${where}: ${problems[0]}`);
   if (problems.length > 1) {
     throw new ConfigurationError(`Invalid options of ${where} (${problems.length} problems):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
+  return snapshot as Partial<T>;
 }

@@ -4,8 +4,9 @@ import { ConfigurationError } from './errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import type { DebugEvent } from './transport.js';
 import type { EnqueueOptions, QueueOptions } from './queue-options.js';
+import type { CloseOptions } from './queue.js';
 import { LOG_LEVELS, type Logger, type LogLevel } from './logger.js';
-import { checkOptions, type Rules } from './option-check.js';
+import { checkOptions, describeValue, type Rules } from './option-check.js';
 
 export interface ClientOptions extends Partial<RetryPolicy>, QueueOptions {
   /** Your ThriveStack API key. Defaults to the THRIVESTACK_API_KEY environment variable. */
@@ -138,7 +139,7 @@ function resolveBaseUrl(options: ClientOptions): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigurationError(`\`baseUrl\` is not a URL: ${JSON.stringify(raw)}. Use e.g. ${DEFAULT_BASE_URL}.`);
+    throw new ConfigurationError(`\`baseUrl\` is not a URL (${describeValue(raw)}). Use e.g. ${DEFAULT_BASE_URL}.`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ConfigurationError(`\`baseUrl\` must be an https:// URL, got ${url.protocol}//.`);
@@ -193,16 +194,21 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
   };
 }
 
-/** Every check of the constructor's options, in order: names and values, the key, the rest. */
-export function checkClientOptions(options: unknown): asserts options is ClientOptions {
-  checkOptions('new ThriveStack()', options, CLIENT_RULES);
+/** The constructor's options, checked: a snapshot of the known ones (see `checkOptions`). */
+export function checkClientOptions(options: unknown): ClientOptions {
+  return checkOptions<ClientOptions>('new ThriveStack()', options, CLIENT_RULES);
 }
 
-export function checkEnqueueOptions(options: unknown): asserts options is EnqueueOptions | undefined {
-  checkOptions('enqueue()', options, ENQUEUE_RULES);
+export function checkEnqueueOptions(options: unknown): EnqueueOptions {
+  return checkOptions<EnqueueOptions>('enqueue()', options, ENQUEUE_RULES);
 }
 
-export function checkRequestOptions(options: unknown): asserts options is RequestOptions {
-  checkOptions("group()'s options", options, REQUEST_RULES);
-  checkHeaders('headers', (options as RequestOptions | undefined)?.headers);
+export function checkRequestOptions(options: unknown): RequestOptions {
+  const checked = checkOptions<RequestOptions>('group()', options, REQUEST_RULES);
+  checkHeaders('headers', checked.headers);
+  return checked;
+}
+
+export function checkCloseOptions(options: unknown): CloseOptions {
+  return checkOptions<CloseOptions>('close()', options, CLOSE_RULES);
 }

@@ -277,3 +277,91 @@ describe('baseUrl', () => {
     expect(() => new ThriveStack({ apiKey: 'k', baseUrl: 'https://user:pass@api.app.thrivestack.ai' })).toThrow(/user name or password/);
   });
 });
+
+describe('options as a careless or clever caller builds them', () => {
+  it('an inherited option is checked like an own one, and nothing is sent', async () => {
+    const { requests, fetch } = spyFetch();
+    const inherited = Object.assign(Object.create({ maxRetries: Infinity, timeout: -5 }), { apiKey: 'k', baseUrl: 'http://127.0.0.1:9', fetch });
+    const error = configurationError(() => new ThriveStack(inherited));
+    expect(error.message).toMatch(/`timeout`.*-5/);
+    expect(error.message).toMatch(/`maxRetries`.*Infinity/);
+    expect(requests).toHaveLength(0);
+  });
+
+  it('a getter is read once: checked, then used as checked (it cannot answer NaN later)', async () => {
+    const { requests, fetch } = spyFetch();
+    let reads = 0;
+    const config = {
+      apiKey: 'k',
+      baseUrl: 'http://127.0.0.1:9',
+      fetch,
+      get maxRetries() {
+        reads++;
+        return reads === 1 ? 0 : Number.NaN;
+      },
+    };
+    const client = new ThriveStack(config);
+    await client.group(call);
+    expect(reads).toBe(1);
+    expect(requests).toHaveLength(1);
+  });
+
+  it('a getter (or Proxy) that throws is a ConfigurationError naming the option', () => {
+    const config = {
+      apiKey: 'k',
+      get timeout(): number {
+        throw new Error('config service down');
+      },
+    };
+    const error = configurationError(() => new ThriveStack(config));
+    expect(error.message).toContain('reading `timeout` threw');
+    const proxy = new Proxy({}, { ownKeys: () => { throw new Error('no'); } });
+    expect(() => new ThriveStack(proxy)).toThrow(/could not be read/);
+  });
+
+  it('per-call headers as a Headers object are checked too: x-api-key cannot be set that way', async () => {
+    const { requests, fetch } = spyFetch();
+    const client = new ThriveStack({ apiKey: 'k', baseUrl: 'http://127.0.0.1:9', fetch });
+    await expect(client.group(call, { headers: new Headers({ 'x-api-key': 'other' }) as never })).rejects.toThrow(/not in `headers`/);
+    expect(() => new ThriveStack({ apiKey: 'k', defaultHeaders: new Headers({ 'X-Api-Key': 'x' }) as never })).toThrow(/not in `defaultHeaders`/);
+    expect(requests).toHaveLength(0);
+  });
+
+  it('headers as a Headers object or as pairs are sent, not dropped', async () => {
+    const { requests, fetch } = spyFetch();
+    const client = new ThriveStack({ apiKey: 'k', baseUrl: 'http://127.0.0.1:9', fetch, defaultHeaders: new Headers({ 'x-proxy': 'p' }) as never });
+    await client.group(call, { headers: [['x-trace', 't']] as never });
+    expect(requests[0]!.headers.get('x-proxy')).toBe('p');
+    expect(requests[0]!.headers.get('x-trace')).toBe('t');
+  });
+
+  it.each([[new Number(10)], [new Map([['a', 'b']])], [[['a']]]])('refuses headers that are no headers: %o', (headers) => {
+    expect(() => new ThriveStack({ apiKey: 'k', defaultHeaders: headers as never })).toThrow(/`defaultHeaders` must be an object whose values are strings/);
+  });
+
+  it('a look-alike signal without removeEventListener is refused before anything is sent', async () => {
+    const { requests, fetch } = spyFetch();
+    const client = new ThriveStack({ apiKey: 'k', baseUrl: 'http://127.0.0.1:9', fetch });
+    const fake = { aborted: false, addEventListener() {} };
+    await expect(client.group(call, { signal: fake as never })).rejects.toThrow(/`signal` must be an AbortSignal/);
+    expect(requests).toHaveLength(0);
+  });
+
+  it('never echoes a long string (it may be the key, passed to the wrong place)', async () => {
+    const key = 'ts_live_9f8e7d6c5b4a39281706';
+    const client = new ThriveStack({ apiKey: 'k', baseUrl: 'http://127.0.0.1:9', fetch: spyFetch().fetch });
+    const errors = [
+      configurationError(() => new ThriveStack(key as never)),
+      configurationError(() => new ThriveStack({ apiKey: 'k', baseUrl: key })),
+      configurationError(() => new ThriveStack({ apiKey: 'k', logLevel: key as never })),
+      configurationError(() => client.close(key as never)),
+      (await client.group(call, key as never).catch((e: unknown) => e)) as Error,
+    ];
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect(error.message).not.toContain('9f8e7d6c');
+      expect(error.message).toMatch(/a string of 28 characters \(not shown: it could be a secret\)/);
+    }
+    expect(errors[4]!.message).toMatch(/^The options of group\(\) must be an object/);
+  });
+});
