@@ -1,42 +1,12 @@
 /**
- * Values JSON cannot carry faithfully. `JSON.stringify` silently turns NaN into null, drops functions,
- * sends `{}` for a Map and throws on BigInt or a circular structure; each of those would reach
- * ThriveStack as something other than what the caller meant, so they are refused before sending.
+ * Values JSON cannot carry faithfully, and the one copy of a call's values that is validated and sent.
+ *
+ * `JSON.stringify` silently turns NaN into null, drops functions, sends `{}` for a Map, a Promise or
+ * an Error, and throws on BigInt or a circular structure; each of those would reach ThriveStack as
+ * something other than what the caller meant, so they are refused before sending. And because a
+ * getter or a `toJSON` may answer differently each time it is asked, the client reads every value
+ * exactly once, into a plain copy: what was validated is what is sent.
  */
-
-/**
- * Whether `node` holds only what JSON carries as is (strings, finite numbers, booleans, null, valid
- * Dates, objects with `toJSON`, in plain objects and arrays), at most `depth` levels deep: the common
- * case, checked without paths or messages. `false` means "look closer" (the full walk decides).
- */
-function plainlyFaithful(node: unknown, depth: number): boolean {
-  switch (typeof node) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(node);
-    case 'object':
-      break;
-    default:
-      return false;
-  }
-  if (node === null) return true;
-  if (depth === 0) return false; // deep, or maybe circular
-  if (Array.isArray(node)) {
-    for (let i = 0; i < node.length; i++) if (!plainlyFaithful(node[i], depth - 1)) return false;
-    return true;
-  }
-  if (node instanceof Date) return !Number.isNaN(node.getTime());
-  if (node instanceof Map || node instanceof Set) return false;
-  if (typeof (node as { toJSON?: unknown }).toJSON === 'function') return true;
-  for (const key in node) {
-    if (!Object.prototype.hasOwnProperty.call(node, key)) continue;
-    const child = (node as Record<string, unknown>)[key];
-    if (child !== undefined && !plainlyFaithful(child, depth - 1)) return false;
-  }
-  return true;
-}
 
 /**
  * How deep a value inside a call (a trait, a context entry) may nest. Deeper values are refused: the
@@ -44,83 +14,178 @@ function plainlyFaithful(node: unknown, depth: number): boolean {
  */
 export const MAX_NESTING_DEPTH = 100;
 
+/** The walk of one call stops after this many problems (a call of a million bad values is told briefly). */
+export const MAX_ISSUES_PER_CALL = 100;
+
 /** Path length of a call's own fields' values (`traits` → `employees`): nesting counts from there. */
 const VALUE_ROOT = 2;
+/** From this depth on, ancestors are tracked, so a cycle is told as circular rather than as too deep. */
+const TRACK_CYCLES_FROM = 32;
+/** More elements than this cannot fit in one request even as `[0,0,…]`: refused without walking them. */
+const MAX_ELEMENTS = 1_000_000;
 
-/**
- * Each unfaithful value in a call, with its path (wire keys) and what is wrong with it. The walk
- * never goes deeper than `MAX_NESTING_DEPTH` levels below a field's value, so it cannot overflow.
- */
-export function unfaithfulValues(value: unknown): Array<{ path: string[]; message: string }> {
-  if (plainlyFaithful(value, 32)) return [];
-  const found: Array<{ path: string[]; message: string }> = [];
-  const path: string[] = [];
-  const ancestors = new Set<object>();
-
-  const visit = (node: unknown, inArray: boolean): void => {
-    const problem = problemOf(node, inArray);
-    if (problem) {
-      found.push({ path: [...path], message: problem });
-      return;
-    }
-    if (typeof node !== 'object' || node === null || node instanceof Date) return;
-    if (path.length >= VALUE_ROOT + MAX_NESTING_DEPTH) {
-      found.push({
-        path: path.slice(0, VALUE_ROOT),
-        message: `nests more than ${MAX_NESTING_DEPTH} levels deep, which the client refuses; flatten it`,
-      });
-      return;
-    }
-    if (ancestors.has(node)) {
-      found.push({ path: [...path], message: 'refers back to an object that contains it (a circular structure), which JSON cannot carry' });
-      return;
-    }
-    if (!Array.isArray(node) && typeof (node as { toJSON?: unknown }).toJSON === 'function') return;
-    ancestors.add(node);
-    if (Array.isArray(node)) {
-      for (let i = 0; i < node.length; i++) {
-        path.push(String(i));
-        visit(node[i], true);
-        path.pop();
-      }
-    } else {
-      for (const key of Object.keys(node)) {
-        path.push(key);
-        visit((node as Record<string, unknown>)[key], false);
-        path.pop();
-      }
-    }
-    ancestors.delete(node);
-  };
-
-  visit(value, false);
-  return found;
+export interface Unfaithful {
+  /** Wire keys from the call (`['traits', 'tags', '2']`). */
+  path: string[];
+  message: string;
 }
 
-function problemOf(value: unknown, inArray: boolean): string | undefined {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return undefined;
-    case 'number':
-      return Number.isFinite(value) ? undefined : `is ${value}, which JSON would send as null; send a finite number`;
-    case 'bigint':
-      return 'is a BigInt, which JSON cannot carry; convert it to a number or a string';
-    case 'function':
-      return 'is a function, which JSON would drop; send its result instead';
-    case 'symbol':
-      return 'is a symbol, which JSON would drop; send a string instead';
-    case 'undefined':
-      return inArray ? 'is undefined inside an array, which JSON would send as null' : undefined;
+/** What a value left out of the copy returns (an `undefined` field, or one refused). */
+const OMIT: unique symbol = Symbol('omit');
+
+function isPlain(node: object): boolean {
+  const proto = Object.getPrototypeOf(node);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Why an object that is not plain data is refused (or `undefined`: a boxed primitive, unboxed). */
+function notPlain(node: object): string {
+  if (node instanceof Map || node instanceof Set) {
+    return `is ${node instanceof Map ? 'a Map' : 'a Set'}, which JSON would send as {}; convert it to a plain object or array`;
   }
-  if (value instanceof Date && Number.isNaN(value.getTime())) {
-    return 'is an invalid Date, which JSON would send as null';
+  if (typeof (node as { then?: unknown }).then === 'function') {
+    return 'is a Promise (did you forget `await`?), which JSON would send as {}; send the value it resolves to';
   }
-  if (value instanceof Map || value instanceof Set) {
-    const kind = value instanceof Map ? 'a Map' : 'a Set';
-    return `is ${kind}, which JSON would send as {}; convert it to a plain object or array`;
+  if (ArrayBuffer.isView(node)) {
+    return `is a ${node.constructor?.name ?? 'typed array'}, which JSON would send as an object of indexes; convert it with Array.from()`;
   }
-  return undefined;
+  const name = (node as { constructor?: { name?: unknown } }).constructor?.name;
+  const what = typeof name === 'string' && name ? `an instance of ${name}` : 'an object with a prototype';
+  return `is ${what}, not a plain object; JSON would send only its own fields (often {}); pass a plain object`;
+}
+
+/**
+ * A plain, JSON-faithful copy of one field's value, read once, as `JSON.stringify(value)` would see it
+ * (`toJSON` called once, boxed primitives unboxed), or `undefined` when it is left out. Each
+ * unfaithful value is added to `found` with its path instead; the walk never goes deeper than
+ * `MAX_NESTING_DEPTH` levels below the field's value, so it cannot overflow, and stops after
+ * `MAX_ISSUES_PER_CALL` problems.
+ */
+export function jsonCopy(value: unknown, path: string[], found: Unfaithful[]): unknown {
+  let ancestors: Map<object, number> | undefined; // made only for deep values: object → its path length
+  /** toJSON()s being followed: each counts as a level, so a chain of them ends at the depth limit. */
+  let hops = 0;
+  const problem = (message: string): typeof OMIT => {
+    if (found.length < MAX_ISSUES_PER_CALL) found.push({ path: [...path], message });
+    return OMIT;
+  };
+
+  /**
+   * A cycle of `period` levels was met deep down (ancestors are tracked only from depth 32): it is
+   * told where it first closes, where the path's repeating part begins plus one period.
+   */
+  const circular = (period: number): typeof OMIT => {
+    let start = path.length - period;
+    while (start - 1 >= VALUE_ROOT - 1 && path[start - 1] === path[start - 1 + period]) start--;
+    const at = path.slice(0, start + period);
+    if (found.length < MAX_ISSUES_PER_CALL) {
+      found.push({ path: at, message: 'refers back to an object that contains it (a circular structure), which JSON cannot carry' });
+    }
+    return OMIT;
+  };
+
+  const visit = (node: unknown, key: string, inArray: boolean): unknown => {
+    if (found.length >= MAX_ISSUES_PER_CALL) return OMIT;
+    switch (typeof node) {
+      case 'string':
+      case 'boolean':
+        return node;
+      case 'number':
+        return Number.isFinite(node) ? node : problem(`is ${node}, which JSON would send as null; send a finite number`);
+      case 'bigint':
+        return problem('is a BigInt, which JSON cannot carry; convert it to a number or a string');
+      case 'function':
+        return problem('is a function, which JSON would drop; send its result instead');
+      case 'symbol':
+        return problem('is a symbol, which JSON would drop; send a string instead');
+      case 'undefined':
+        return inArray ? problem('is undefined inside an array, which JSON would send as null') : OMIT;
+    }
+    if (node === null) return null;
+    const object = node as object;
+    if (object instanceof Date && Number.isNaN(object.getTime())) return problem('is an invalid Date, which JSON would send as null; pass a valid Date or an ISO 8601 string');
+    if (path.length + hops >= VALUE_ROOT + MAX_NESTING_DEPTH) {
+      if (found.length < MAX_ISSUES_PER_CALL) {
+        found.push({ path: path.slice(0, VALUE_ROOT), message: `nests more than ${MAX_NESTING_DEPTH} levels deep, which the client refuses; flatten it` });
+      }
+      return OMIT;
+    }
+    const tracked = path.length + hops >= TRACK_CYCLES_FROM;
+    if (tracked) {
+      ancestors ??= new Map();
+      const first = ancestors.get(object);
+      if (first !== undefined) return circular(path.length - first);
+      ancestors.set(object, path.length);
+    }
+    try {
+      return copyObject(object, key);
+    } finally {
+      if (tracked) ancestors!.delete(object);
+    }
+  };
+
+  const copyObject = (object: object, key: string): unknown => {
+    const toJSON = (object as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') {
+      let replaced: unknown;
+      try {
+        replaced = toJSON.call(object, key);
+      } catch {
+        return problem('has a toJSON() that threw; send plain data instead');
+      }
+      // what toJSON gives is walked like any value, one level deeper (a chain of toJSONs ends)
+      hops++;
+      try {
+        return replaced === object ? problem('has a toJSON() that returns itself') : visit(replaced, key, false);
+      } finally {
+        hops--;
+      }
+    }
+    if (Array.isArray(object)) {
+      if (object.length > MAX_ELEMENTS) {
+        return problem(`holds ${object.length.toLocaleString('en-US')} elements, more than one 2,000,000-byte request can carry`);
+      }
+      const copy = new Array<unknown>(object.length);
+      for (let i = 0; i < object.length; i++) {
+        path.push(String(i));
+        const item = visit(object[i], String(i), true);
+        path.pop();
+        copy[i] = item === OMIT ? null : item;
+        if (found.length >= MAX_ISSUES_PER_CALL) break;
+      }
+      return copy;
+    }
+    if (object instanceof Number || object instanceof String || object instanceof Boolean) {
+      return visit(object.valueOf(), key, false);
+    }
+    if (!isPlain(object)) return problem(notPlain(object));
+    const copy: Record<string, unknown> = {};
+    for (const name of Object.keys(object)) {
+      path.push(name);
+      const item = visit((object as Record<string, unknown>)[name], name, false);
+      path.pop();
+      if (item !== OMIT) setOwn(copy, name, item);
+      if (found.length >= MAX_ISSUES_PER_CALL) break;
+    }
+    return copy;
+  };
+
+  let copied: unknown;
+  try {
+    copied = visit(value, path[path.length - 1] ?? '', false);
+  } catch {
+    // a getter or Proxy trap that throws while being read
+    copied = problem('could not be read (a getter or Proxy threw); send plain data instead');
+  }
+  return copied === OMIT ? undefined : copied;
+}
+
+/** Sets a key as plain data: `__proto__` becomes an own property, never a prototype. */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  // Only `__proto__` needs defineProperty: using it for every key turns the object into a slow
+  // dictionary (4x slower to build, and slower to serialize).
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;

@@ -8,10 +8,10 @@
 import { validateGroupRequest, type ValidationIssue as SchemaIssue } from './generated/validate.js';
 import { MAX_CALLS_PER_REQUEST, MAX_REQUEST_BYTES } from './generated/constants.js';
 import { ValidationError } from './errors.js';
-import { unfaithfulValues, utf8Length } from './json-safety.js';
+import { utf8Length } from './json-safety.js';
 import type { GroupCall, WireGroupCall } from './types.js';
 import type { ValidationIssue } from './validation-issue.js';
-import { callerPath, describe, isPlainRecord, toWireCall } from './wire.js';
+import { callerPath, describe, isCallObject, toWireCall } from './wire.js';
 import { dateTime } from './formats.js';
 
 const FORMAT_EXAMPLES: Record<string, string> = {
@@ -123,13 +123,9 @@ function caseClashes(wire: WireGroupCall, at: string): ValidationIssue[] {
   return issues;
 }
 
-/** What a schema cannot check about one wire call. */
+/** What a schema cannot check about one wire call (values JSON cannot carry are found while copying it). */
 function callIssues(wire: WireGroupCall, at: string): ValidationIssue[] {
-  const issues = caseClashes(wire, at);
-  for (const found of unfaithfulValues(wire)) {
-    issues.push({ path: at + callerPath(found.path, 'call').slice('call'.length), message: found.message });
-  }
-  return issues;
+  return caseClashes(wire, at);
 }
 
 function tooLarge(bytes: number, what: string): string {
@@ -151,19 +147,20 @@ export function prepareRequest(input: GroupCall | readonly GroupCall[]): Prepare
   const many = Array.isArray(input);
   const root = many ? 'calls' : 'call';
   const list: readonly GroupCall[] = many ? input : [input as GroupCall];
+  if (list.length > MAX_CALLS_PER_REQUEST) {
+    // told at once: validating a huge array would only say more about a request that cannot be sent
+    throw new ValidationError([{ path: 'calls', message: `holds ${list.length} calls, but one request holds at most ${MAX_CALLS_PER_REQUEST}; use enqueue(), which splits large batches into requests` }]);
+  }
   const issues: ValidationIssue[] = [];
   // A call that is not an object (`group()`, `group(null)`, `[42]`) is told once, as such.
   const notObjects = new Set<string>();
   list.forEach((call, i) => {
-    if (!isPlainRecord(call)) notObjects.add(String(i));
+    if (!isCallObject(call)) notObjects.add(String(i));
   });
   const calls = list.map((call, i) => toWireCall(call, many ? `calls[${i}]` : 'call', issues));
-  const tooMany = list.length > MAX_CALLS_PER_REQUEST;
-  if (!tooMany) {
-    calls.forEach((wire, i) => {
-      if (!notObjects.has(String(i))) issues.push(...callIssues(wire, many ? `calls[${i}]` : 'call'));
-    });
-  }
+  calls.forEach((wire, i) => {
+    if (!notObjects.has(String(i))) issues.push(...callIssues(wire, many ? `calls[${i}]` : 'call'));
+  });
   issues.push(...schemaIssues(calls, root, notObjects));
   if (issues.length) throw new ValidationError(dedupe(issues));
 
@@ -194,7 +191,7 @@ export interface PreparedCall {
 export function prepareCall(input: GroupCall): PreparedCall {
   const issues: ValidationIssue[] = [];
   const call = toWireCall(input, 'call', issues);
-  if (!isPlainRecord(input)) throw new ValidationError(issues);
+  if (!isCallObject(input)) throw new ValidationError(issues);
   const unsafe = callIssues(call, 'call');
   if (unsafe.length) issues.push(...unsafe);
   if (!validateGroupRequest([call])) issues.push(...schemaIssues([call], 'call'));

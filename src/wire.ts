@@ -6,6 +6,7 @@
  */
 import type { FieldMap, GroupCall, WireGroupCall, WireGroupContext } from './types.js';
 import type { ValidationIssue } from './validation-issue.js';
+import { jsonCopy, setOwn, type Unfaithful } from './json-safety.js';
 
 export const CALL_FIELDS = {
   groupId: 'group_id',
@@ -35,27 +36,33 @@ export function lookup(map: Readonly<Record<string, string>>, key: string): stri
   return hasOwn(map, key) ? map[key] : undefined;
 }
 
-/** Sets a key as plain data: `__proto__` becomes an own property, never a prototype. */
-export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  // Only `__proto__` needs defineProperty: using it for every key turns the object into a slow
-  // dictionary (4x slower to build, and slower to serialize).
-  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
-}
+export { setOwn };
 
 export function isPlainRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** What can be a group call: an object read field by field (not an array, a Date, a Map, a Promise, ...). */
+export function isCallObject(value: unknown): value is Record<string, unknown> {
+  return isPlainRecord(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function' &&
+    typeof (value as { then?: unknown }).then !== 'function' && !(value instanceof Map) && !(value instanceof Set);
+}
+
+/** Context keys in wire names (`deviceId` → `device_id`), each value read once; `undefined` ones left out. */
 function mapContext(context: Record<string, unknown>, at: string, issues: ValidationIssue[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const given = new Map<string, string>(); // wire name → the key it was given as
   for (const key of Object.keys(context)) {
-    const wireName = lookup(CONTEXT_FIELDS, key);
-    if (wireName !== undefined && wireName !== key && hasOwn(context, wireName)) {
-      issues.push({ path: `${at}.context`, message: `both "${key}" and "${wireName}" are given; keep one` });
-    }
     const value = context[key];
-    if (value !== undefined) setOwn(out, wireName ?? key, value);
+    if (value === undefined) continue;
+    const wireName = lookup(CONTEXT_FIELDS, key) ?? key;
+    const other = given.get(wireName);
+    if (other !== undefined) {
+      const [camel, wire] = other === wireName ? [key, other] : [other, key];
+      issues.push({ path: `${at}.context`, message: `both "${camel}" and "${wire}" are given; keep one` });
+    }
+    given.set(wireName, key);
+    setOwn(out, wireName, value);
   }
   return out;
 }
@@ -70,27 +77,19 @@ function mapDate(value: unknown, path: string, issues: ValidationIssue[]): unkno
   return value.toISOString();
 }
 
-/** Traits as given, except a `created_at` Date, sent as an ISO date-time (a copy is made only then). */
-function mapTraits(traits: Record<string, unknown>, at: string, issues: ValidationIssue[]): Record<string, unknown> {
-  if (!(traits.created_at instanceof Date) || !hasOwn(traits, 'created_at')) return traits;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(traits)) {
-    const value = key === 'created_at' ? mapDate(traits[key], `${at}.traits.created_at`, issues) : traits[key];
-    if (value !== undefined) setOwn(out, key, value);
-  }
-  return out;
-}
-
 /**
- * One caller-side call → its wire form. Traits are passed by reference (their names are the API's);
- * problems found while mapping are added to `issues`. `at` is the call's path (`call`, `calls[3]`).
+ * One caller-side call → its wire form: a plain copy in which every value was read exactly once
+ * (`json-safety.ts`), so that what is validated is what is sent, whatever getters or `toJSON`s the
+ * caller's objects have. Problems found while copying are added to `issues`; `at` is the call's path
+ * (`call`, `calls[3]`).
  */
 export function toWireCall(call: GroupCall, at: string, issues: ValidationIssue[]): WireGroupCall {
-  if (!isPlainRecord(call)) {
+  if (!isCallObject(call)) {
     issues.push({ path: at, message: `expected a group call object such as { groupId, userId }, got ${describe(call)}` });
     return call as unknown as WireGroupCall;
   }
   const out: Record<string, unknown> = {};
+  const found: Unfaithful[] = [];
   for (const key of Object.keys(call)) {
     const value = (call as Record<string, unknown>)[key];
     if (value === undefined) continue;
@@ -101,11 +100,13 @@ export function toWireCall(call: GroupCall, at: string, issues: ValidationIssue[
       issues.push({ path: `${at}.${key}`, message: `is not a field of a group call${hint}` });
       continue;
     }
-    if (key === 'context' && isPlainRecord(value)) setOwn(out, wireName, mapContext(value, at, issues));
-    else if (key === 'traits' && isPlainRecord(value)) setOwn(out, wireName, mapTraits(value, at, issues));
-    else if (key === 'timestamp') setOwn(out, wireName, mapDate(value, `${at}.timestamp`, issues));
-    else setOwn(out, wireName, value);
+    let copy: unknown;
+    if (key === 'context' && isPlainRecord(value)) copy = jsonCopy(mapContext(value, at, issues), [wireName], found);
+    else if (key === 'timestamp' && value instanceof Date) copy = mapDate(value, `${at}.timestamp`, issues);
+    else copy = jsonCopy(value, [wireName], found);
+    if (copy !== undefined) setOwn(out, wireName, copy);
   }
+  for (const problem of found) issues.push({ path: at + callerPath(problem.path, 'call').slice('call'.length), message: problem.message });
   return out as WireGroupCall;
 }
 
