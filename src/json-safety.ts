@@ -54,6 +54,127 @@ function notPlain(node: object): string {
   return `is ${what}, not a plain object; JSON would send only its own fields (often {}); pass a plain object`;
 }
 
+/** The state of one walk (module-level functions instead of closures: this runs for every call). */
+interface Walk {
+  path: string[];
+  found: Unfaithful[];
+  /** toJSON()s being followed: each counts as a level, so a chain of them ends at the depth limit. */
+  hops: number;
+  /** Made only for deep values: object → the path length where it was met. */
+  ancestors: Map<object, number> | undefined;
+}
+
+function problem(walk: Walk, message: string): typeof OMIT {
+  if (walk.found.length < MAX_ISSUES_PER_CALL) walk.found.push({ path: [...walk.path], message });
+  return OMIT;
+}
+
+/**
+ * A cycle of `period` levels was met deep down (ancestors are tracked only from depth 32): it is told
+ * where it first closes, where the path's repeating part begins plus one period.
+ */
+function circular(walk: Walk, period: number): typeof OMIT {
+  const { path } = walk;
+  let start = path.length - period;
+  while (start - 1 >= VALUE_ROOT - 1 && path[start - 1] === path[start - 1 + period]) start--;
+  if (walk.found.length < MAX_ISSUES_PER_CALL) {
+    walk.found.push({ path: path.slice(0, start + period), message: 'refers back to an object that contains it (a circular structure), which JSON cannot carry' });
+  }
+  return OMIT;
+}
+
+function visit(walk: Walk, node: unknown, key: string, inArray: boolean): unknown {
+  if (walk.found.length >= MAX_ISSUES_PER_CALL) return OMIT;
+  switch (typeof node) {
+    case 'string':
+    case 'boolean':
+      return node;
+    case 'number':
+      return Number.isFinite(node) ? node : problem(walk, `is ${node}, which JSON would send as null; send a finite number`);
+    case 'bigint':
+      return problem(walk, 'is a BigInt, which JSON cannot carry; convert it to a number or a string');
+    case 'function':
+      return problem(walk, 'is a function, which JSON would drop; send its result instead');
+    case 'symbol':
+      return problem(walk, 'is a symbol, which JSON would drop; send a string instead');
+    case 'undefined':
+      return inArray ? problem(walk, 'is undefined inside an array, which JSON would send as null') : OMIT;
+  }
+  if (node === null) return null;
+  const object = node as object;
+  if (object instanceof Date && Number.isNaN(object.getTime())) {
+    return problem(walk, 'is an invalid Date, which JSON would send as null; pass a valid Date or an ISO 8601 string');
+  }
+  const depth = walk.path.length + walk.hops;
+  if (depth >= VALUE_ROOT + MAX_NESTING_DEPTH) {
+    if (walk.found.length < MAX_ISSUES_PER_CALL) {
+      walk.found.push({
+        path: walk.path.slice(0, VALUE_ROOT),
+        message: `nests more than ${MAX_NESTING_DEPTH} levels deep, which the client refuses; flatten it`,
+      });
+    }
+    return OMIT;
+  }
+  if (depth < TRACK_CYCLES_FROM) return copyObject(walk, object, key);
+  walk.ancestors ??= new Map();
+  const first = walk.ancestors.get(object);
+  if (first !== undefined) return circular(walk, walk.path.length - first);
+  walk.ancestors.set(object, walk.path.length);
+  try {
+    return copyObject(walk, object, key);
+  } finally {
+    walk.ancestors.delete(object);
+  }
+}
+
+function copyObject(walk: Walk, object: object, key: string): unknown {
+  const { path } = walk;
+  const toJSON = (object as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') {
+    let replaced: unknown;
+    try {
+      replaced = toJSON.call(object, key);
+    } catch {
+      return problem(walk, 'has a toJSON() that threw; send plain data instead');
+    }
+    if (replaced === object) return problem(walk, 'has a toJSON() that returns itself');
+    // what toJSON gives is walked like any value, one level deeper (a chain of toJSONs ends)
+    walk.hops++;
+    try {
+      return visit(walk, replaced, key, false);
+    } finally {
+      walk.hops--;
+    }
+  }
+  if (Array.isArray(object)) {
+    if (object.length > MAX_ELEMENTS) {
+      return problem(walk, `holds ${object.length.toLocaleString('en-US')} elements, more than one 2,000,000-byte request can carry`);
+    }
+    const copy = new Array<unknown>(object.length);
+    for (let i = 0; i < object.length; i++) {
+      path.push(String(i));
+      const item = visit(walk, object[i], String(i), true);
+      path.pop();
+      copy[i] = item === OMIT ? null : item;
+      if (walk.found.length >= MAX_ISSUES_PER_CALL) break;
+    }
+    return copy;
+  }
+  if (object instanceof Number || object instanceof String || object instanceof Boolean) {
+    return visit(walk, object.valueOf(), key, false);
+  }
+  if (!isPlain(object)) return problem(walk, notPlain(object));
+  const copy: Record<string, unknown> = {};
+  for (const name of Object.keys(object)) {
+    path.push(name);
+    const item = visit(walk, (object as Record<string, unknown>)[name], name, false);
+    path.pop();
+    if (item !== OMIT) setOwn(copy, name, item);
+    if (walk.found.length >= MAX_ISSUES_PER_CALL) break;
+  }
+  return copy;
+}
+
 /**
  * A plain, JSON-faithful copy of one field's value, read once, as `JSON.stringify(value)` would see it
  * (`toJSON` called once, boxed primitives unboxed), or `undefined` when it is left out. Each
@@ -62,120 +183,15 @@ function notPlain(node: object): string {
  * `MAX_ISSUES_PER_CALL` problems.
  */
 export function jsonCopy(value: unknown, path: string[], found: Unfaithful[]): unknown {
-  let ancestors: Map<object, number> | undefined; // made only for deep values: object → its path length
-  /** toJSON()s being followed: each counts as a level, so a chain of them ends at the depth limit. */
-  let hops = 0;
-  const problem = (message: string): typeof OMIT => {
-    if (found.length < MAX_ISSUES_PER_CALL) found.push({ path: [...path], message });
-    return OMIT;
-  };
-
-  /**
-   * A cycle of `period` levels was met deep down (ancestors are tracked only from depth 32): it is
-   * told where it first closes, where the path's repeating part begins plus one period.
-   */
-  const circular = (period: number): typeof OMIT => {
-    let start = path.length - period;
-    while (start - 1 >= VALUE_ROOT - 1 && path[start - 1] === path[start - 1 + period]) start--;
-    const at = path.slice(0, start + period);
-    if (found.length < MAX_ISSUES_PER_CALL) {
-      found.push({ path: at, message: 'refers back to an object that contains it (a circular structure), which JSON cannot carry' });
-    }
-    return OMIT;
-  };
-
-  const visit = (node: unknown, key: string, inArray: boolean): unknown => {
-    if (found.length >= MAX_ISSUES_PER_CALL) return OMIT;
-    switch (typeof node) {
-      case 'string':
-      case 'boolean':
-        return node;
-      case 'number':
-        return Number.isFinite(node) ? node : problem(`is ${node}, which JSON would send as null; send a finite number`);
-      case 'bigint':
-        return problem('is a BigInt, which JSON cannot carry; convert it to a number or a string');
-      case 'function':
-        return problem('is a function, which JSON would drop; send its result instead');
-      case 'symbol':
-        return problem('is a symbol, which JSON would drop; send a string instead');
-      case 'undefined':
-        return inArray ? problem('is undefined inside an array, which JSON would send as null') : OMIT;
-    }
-    if (node === null) return null;
-    const object = node as object;
-    if (object instanceof Date && Number.isNaN(object.getTime())) return problem('is an invalid Date, which JSON would send as null; pass a valid Date or an ISO 8601 string');
-    if (path.length + hops >= VALUE_ROOT + MAX_NESTING_DEPTH) {
-      if (found.length < MAX_ISSUES_PER_CALL) {
-        found.push({ path: path.slice(0, VALUE_ROOT), message: `nests more than ${MAX_NESTING_DEPTH} levels deep, which the client refuses; flatten it` });
-      }
-      return OMIT;
-    }
-    const tracked = path.length + hops >= TRACK_CYCLES_FROM;
-    if (tracked) {
-      ancestors ??= new Map();
-      const first = ancestors.get(object);
-      if (first !== undefined) return circular(path.length - first);
-      ancestors.set(object, path.length);
-    }
-    try {
-      return copyObject(object, key);
-    } finally {
-      if (tracked) ancestors!.delete(object);
-    }
-  };
-
-  const copyObject = (object: object, key: string): unknown => {
-    const toJSON = (object as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') {
-      let replaced: unknown;
-      try {
-        replaced = toJSON.call(object, key);
-      } catch {
-        return problem('has a toJSON() that threw; send plain data instead');
-      }
-      // what toJSON gives is walked like any value, one level deeper (a chain of toJSONs ends)
-      hops++;
-      try {
-        return replaced === object ? problem('has a toJSON() that returns itself') : visit(replaced, key, false);
-      } finally {
-        hops--;
-      }
-    }
-    if (Array.isArray(object)) {
-      if (object.length > MAX_ELEMENTS) {
-        return problem(`holds ${object.length.toLocaleString('en-US')} elements, more than one 2,000,000-byte request can carry`);
-      }
-      const copy = new Array<unknown>(object.length);
-      for (let i = 0; i < object.length; i++) {
-        path.push(String(i));
-        const item = visit(object[i], String(i), true);
-        path.pop();
-        copy[i] = item === OMIT ? null : item;
-        if (found.length >= MAX_ISSUES_PER_CALL) break;
-      }
-      return copy;
-    }
-    if (object instanceof Number || object instanceof String || object instanceof Boolean) {
-      return visit(object.valueOf(), key, false);
-    }
-    if (!isPlain(object)) return problem(notPlain(object));
-    const copy: Record<string, unknown> = {};
-    for (const name of Object.keys(object)) {
-      path.push(name);
-      const item = visit((object as Record<string, unknown>)[name], name, false);
-      path.pop();
-      if (item !== OMIT) setOwn(copy, name, item);
-      if (found.length >= MAX_ISSUES_PER_CALL) break;
-    }
-    return copy;
-  };
-
+  if (typeof value === 'string') return value; // ids: the common case
+  const walk: Walk = { path, found, hops: 0, ancestors: undefined };
   let copied: unknown;
   try {
-    copied = visit(value, path[path.length - 1] ?? '', false);
+    copied = visit(walk, value, path[path.length - 1] ?? '', false);
   } catch {
     // a getter or Proxy trap that throws while being read
-    copied = problem('could not be read (a getter or Proxy threw); send plain data instead');
+    path.length = Math.min(path.length, VALUE_ROOT);
+    copied = problem(walk, 'could not be read (a getter or Proxy threw); send plain data instead');
   }
   return copied === OMIT ? undefined : copied;
 }

@@ -90,8 +90,25 @@ export function toWireCall(call: GroupCall, at: string, issues: ValidationIssue[
   }
   const out: Record<string, unknown> = {};
   const found: Unfaithful[] = [];
+  try {
+    copyFields(call, at, out, found, issues);
+  } catch {
+    // a getter or Proxy trap of the call (or of its context) that throws while being read
+    issues.push({ path: at, message: 'could not be read (a getter or Proxy threw); send plain data instead' });
+  }
+  for (const problem of found) issues.push({ path: at + callerPath(problem.path, 'call').slice('call'.length), message: problem.message });
+  return out as WireGroupCall;
+}
+
+function copyFields(call: Record<string, unknown>, at: string, out: Record<string, unknown>, found: Unfaithful[], issues: ValidationIssue[]): void {
   for (const key of Object.keys(call)) {
-    const value = (call as Record<string, unknown>)[key];
+    let value: unknown;
+    try {
+      value = call[key];
+    } catch {
+      issues.push({ path: `${at}.${key}`, message: 'could not be read (a getter or Proxy threw); send plain data instead' });
+      continue;
+    }
     if (value === undefined) continue;
     const wireName = lookup(CALL_FIELDS, key);
     if (wireName === undefined) {
@@ -106,8 +123,6 @@ export function toWireCall(call: GroupCall, at: string, issues: ValidationIssue[
     else copy = jsonCopy(value, [wireName], found);
     if (copy !== undefined) setOwn(out, wireName, copy);
   }
-  for (const problem of found) issues.push({ path: at + callerPath(problem.path, 'call').slice('call'.length), message: problem.message });
-  return out as WireGroupCall;
 }
 
 /** A wire path (`/2/context/device_id`) in the caller's terms (`calls[2].context.deviceId`). */

@@ -390,3 +390,18 @@ describe('inputs built to make validation slow or crash', () => {
     expect(() => client.enqueue({ ...ok, traits: { holes: new Array(1_000) } as never })).toThrow(/call\.traits\.holes\[0\]: is undefined inside an array/);
   });
 });
+
+describe('values that cannot be read', () => {
+  it('a trait getter or Proxy that throws is a ValidationError naming the field, nothing sent', async () => {
+    const throwing = { get plan(): string { throw new Error('lazy load failed'); } };
+    const error = await refusal({ ...ok, traits: throwing as never });
+    expect(error.issues).toEqual([{ path: 'call.traits.plan', message: 'could not be read (a getter or Proxy threw); send plain data instead' }]);
+    const getterCall = { groupId: 'g', get userId(): string { throw new Error('no session'); } };
+    expect((await refusal(getterCall as never)).issues).toContainEqual({ path: 'call.userId', message: 'could not be read (a getter or Proxy threw); send plain data instead' });
+    const getterContext = { get deviceId(): string { throw new Error('no device'); } };
+    expect((await refusal({ ...ok, context: getterContext as never })).issues[0]!.message).toMatch(/could not be read/);
+    const proxy = new Proxy({}, { ownKeys: () => { throw new Error('no'); } });
+    const second = await refusal({ ...ok, context: { page: proxy } as never });
+    expect(second.issues[0]!.message).toMatch(/could not be read/);
+  });
+});
