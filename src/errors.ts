@@ -187,11 +187,6 @@ function attemptsText(attempts: number): string {
   return attempts === 1 ? '1 attempt' : `${attempts} attempts`;
 }
 
-/** Seconds for a message: at most 3 decimals, no exponent. */
-function seconds(value: number): string {
-  return String(Math.round(value * 1000) / 1000);
-}
-
 function withServerWords(serverMessage: string | undefined): string {
   return serverMessage ? `: ${serverMessage}` : '';
 }
@@ -227,11 +222,9 @@ function errorFor(details: ResponseDetails, make: Make): APIError {
   const said = withServerWords(serverMessage);
   const tries = attemptsText(attempts);
   if (details.redirect || (status >= 300 && status < 400)) {
-    const where = !details.location
-      ? 'a redirect'
-      : details.redirect?.sameOrigin
-        ? `a redirect to another address on the same origin (${details.location})`
-        : `a redirect to ${details.location}`;
+    const where = details.location
+      ? `a redirect to ${details.redirect?.sameOrigin ? 'another address on the same origin, ' : ''}${details.location}`
+      : 'a redirect';
     const what = details.redirect?.followed
       ? `The \`fetch\` in use followed ${where} although asked not to (redirect: 'manual'): the request, key ` +
         `included, may have been sent there. The calls are not counted as delivered. Use a fetch that honours ` +
@@ -260,13 +253,12 @@ function errorFor(details: ResponseDetails, make: Make): APIError {
   }
   if (status === 429) {
     const retryAfter = details.retryAfterMs === undefined ? undefined : details.retryAfterMs / 1000;
-    const cap = details.retryAfterCapMs;
+    const cap = details.retryAfterCapMs!;
     const wait = retryAfter === undefined
       ? 'Wait before sending again'
-      : cap !== undefined && details.retryAfterMs! > cap
-        ? `It asked for an unreasonable wait (${seconds(retryAfter)}s; the client honours at most ${seconds(cap / 1000)}s, ` +
-          '`maxRetryAfter`): wait a while before sending again'
-        : `Wait ${seconds(retryAfter)}s before sending again`;
+      : details.retryAfterMs! > cap
+        ? `It asked for an unreasonable ${retryAfter}s wait (\`maxRetryAfter\` is ${cap / 1000}s): wait a while before sending again`
+        : `Wait ${retryAfter}s before sending again`;
     return make(RateLimitError, 
       `ThriveStack rate limit exceeded (429) after ${tries}${said}. ${wait}, raise \`maxRetries\`, ` +
         `or use \`enqueue()\`, which batches calls and backs off for you.`,

@@ -1,9 +1,9 @@
 /**
  * Keeps the API key out of everything the client writes: messages, debug events, log lines, errors.
  *
- * The redactor looks for every form in which the key can come back: as given and trimmed (a key read
- * from a file with its trailing newline is sent trimmed, and a server echoes what it received); in
- * any letter case (URL parsing lowercases a host, `Headers` a header name); and with any of its
+ * The redactor looks for every form in which the key can come back: trimmed (a key read from a file
+ * with its trailing newline is sent trimmed, and a server echoes what it received; the untrimmed key
+ * holds the trimmed one, so it is found too); in any letter case (URL parsing lowercases a host, `Headers` a header name); and with any of its
  * characters escaped the ways JSON writers and URLs do (`\"`, `\\`, `\/` as PHP writes, `\u0026` as
  * Go writes, `%26`), mixed freely.
  *
@@ -25,35 +25,30 @@ export const REDACTED = '[REDACTED]';
 /** Keys shorter than this are redacted only as whole tokens. */
 export const SHORT_KEY = 8;
 
-const SHORT_ESCAPES: Record<string, string> = { '"': '"', '\\': '\\\\', '/': '/', '\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't' };
-
-/** A regex source matching one character as itself or escaped (JSON `\uXXXX`, a JSON short escape, `%XX`). */
+/**
+ * A regex source matching one character as itself or escaped: JSON's `\uXXXX`, `\"`, `\\` and `\/`,
+ * or a URL's `%XX`. (A key holds visible ASCII only: no other JSON short escape applies.)
+ */
 function charPattern(char: string): string {
-  const code = char.charCodeAt(0);
-  const hex = code.toString(16).padStart(4, '0');
-  const ways = [char.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&'), `\\\\u${hex}`];
-  const short = SHORT_ESCAPES[char];
-  if (short !== undefined) ways.push(`\\\\${short}`);
-  if (code < 0x80) ways.push(`%${hex.slice(2)}`);
-  return `(?:${ways.join('|')})`;
+  const hex = char.charCodeAt(0).toString(16).padStart(4, '0');
+  const literal = char.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+  return `(?:${literal}|\\\\u${hex}|%${hex.slice(2)}${'"\\/'.includes(char) ? `|\\\\${literal}` : ''})`;
 }
 
 /** A function that replaces every occurrence of `secret` (in any of its forms) in a text. */
 export function redactorFor(secret: string): Redactor {
+  // the key as sent: trimmed (untrimmed, it holds the trimmed form, which is found inside it)
   const trimmed = secret.trim();
-  const forms = [...new Set([secret, trimmed])]
-    .filter((form) => form.length > 0)
-    .sort((a, b) => b.length - a.length); // longest first: the raw key before the trimmed one inside it
-  if (forms.length === 0) return (text) => text;
-  const chars = forms.map((form) => [...form].map(charPattern));
+  if (!trimmed) return (text) => text;
+  const chars = [...trimmed].map(charPattern);
   const short = trimmed.length < SHORT_KEY;
   // a short key only as a whole token: not preceded nor followed by a letter or digit
   const before = short ? '(^|[^A-Za-z0-9])' : '()';
   const after = short ? '(?![A-Za-z0-9])' : '';
-  const pattern = new RegExp(`${before}(?:${chars.map((c) => c.join('')).join('|')})${after}`, 'gi');
+  const pattern = new RegExp(`${before}${chars.join('')}${after}`, 'gi');
   // any non-empty start of a form, at the very end of the text, with an escape cut in its middle
-  const starts = chars.map((c) => c.reduceRight((rest, one) => `${one}(?:${rest})?`, '')).join('|');
-  const trailing = new RegExp(`${before}(?:${starts})(?:\\\\(?:u[0-9a-f]{0,3})?|%[0-9a-f]?)?$`, 'i');
+  const starts = chars.reduceRight((rest, one) => `${one}(?:${rest})?`, '');
+  const trailing = new RegExp(`${before}${starts}(?:\\\\(?:u[0-9a-f]{0,3})?|%[0-9a-f]?)?$`, 'i');
   const redact: Redactor = (text) => text.replace(pattern, `$1${REDACTED}`);
   redact.tail = (text) => text.replace(trailing, '$1');
   return redact;

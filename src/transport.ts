@@ -182,7 +182,7 @@ interface Answer {
  * (compared after normalisation: a trailing `?`, a fragment or another percent-encoding of the
  * same characters is the same URL).
  */
-export function redirectOf(response: Response, url: string, ownHref: () => string, trusted: boolean): Answer['redirect'] {
+export function redirectOf(response: Response, url: string, trusted: boolean): Answer['redirect'] {
   const { status } = response;
   if ((status >= 300 && status < 400) || (status === 0 && response.type !== 'error')) {
     return { followed: false, location: originOf(response.headers.get('location'), url) };
@@ -190,7 +190,7 @@ export function redirectOf(response: Response, url: string, ownHref: () => strin
   // The platform's fetch honours redirect: 'manual' (it answers from the request's own URL); a
   // caller's fetch may not, so its answer's URL is compared with the request's as well.
   const answeredFrom = response.redirected || !trusted ? response.url : '';
-  if (response.redirected || (answeredFrom && answeredFrom !== url && answeredFrom !== ownHref() && normalHref(answeredFrom) !== normalHref(url))) {
+  if (response.redirected || (answeredFrom && answeredFrom !== url && normalHref(answeredFrom) !== normalHref(url))) {
     const location = originOf(answeredFrom || null, url);
     return { followed: true, location, sameOrigin: location === originOf(url, url) };
   }
@@ -201,14 +201,7 @@ export function redirectOf(response: Response, url: string, ownHref: () => strin
 function normalHref(href: string): string {
   try {
     const url = new URL(href);
-    const decode = (part: string): string => {
-      try {
-        return decodeURIComponent(part);
-      } catch {
-        return part;
-      }
-    };
-    return `${url.origin}${decode(url.pathname)}${url.search === '?' ? '' : decode(url.search)}`;
+    return url.origin + decodeURIComponent(url.pathname + url.search);
   } catch {
     return href;
   }
@@ -226,8 +219,9 @@ function originOf(location: string | null, base: string): string | undefined {
 
 export function createTransport(config: TransportConfig) {
   const { redact, log } = config;
-  const clean = (text: string): string => safeText(text, redact);
-  const cleanLong = (text: string): string => safeText(text, redact, DEBUG_TEXT);
+  // `cut`: the text was cut before redaction (at the answer cap), so its end may hold the key's start
+  const clean = (text: string, cut?: boolean): string => safeText(text, redact, undefined, cut);
+  const cleanLong = (text: string, cut?: boolean): string => safeText(text, redact, DEBUG_TEXT, cut);
   const hook = config.debug;
   // A hook that throws must not change what happens: its error is dropped.
   const debug = hook
@@ -251,8 +245,6 @@ export function createTransport(config: TransportConfig) {
     const { body } = options;
     // a User-Agent of the caller's own (`defaultHeaders`, per-call `headers`) is kept
     if (agent !== undefined && !headers.has('user-agent')) headers.set('user-agent', agent);
-    let href: string | undefined;
-    const ownHref = (): string => (href ??= hrefOf(url));
 
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw abortedError(signal, attempt - 1);
@@ -271,7 +263,7 @@ export function createTransport(config: TransportConfig) {
         answer = await exchange(
           () => (custom ? custom(new Request(url, init)) : globalThis.fetch(url, init)),
           controller.signal,
-          (response) => redirectOf(response, url, ownHref, !custom),
+          (response) => redirectOf(response, url, !custom),
           !custom,
         );
       } catch (error) {
@@ -287,21 +279,18 @@ export function createTransport(config: TransportConfig) {
         const { response, text, over, redirect } = answer;
         const { status } = response;
         const ms = Date.now() - started;
-        // an answer cut at the byte cap was cut before redaction: its end may hold the key's first part
-        const cleanText = over ? (text: string): string => safeText(text, redact, undefined, true) : clean;
-        const cleanLongText = over ? (text: string): string => safeText(text, redact, DEBUG_TEXT, true) : cleanLong;
         const requestId = debug || logDebug || !response.ok ? requestIdOf(response.headers, clean) : undefined;
         if (debug) {
-          debug({ type: 'response', attempt, status, headers: redactHeaders(response.headers, cleanLong), body: cleanLongText(text), ms, requestId });
+          debug({ type: 'response', attempt, status, headers: redactHeaders(response.headers, cleanLong), body: cleanLong(text, over), ms, requestId });
         }
         logDebug?.debug(
           `${method} ${url} → ${status} in ${ms} ms (attempt ${attempt} of ${attempts}` +
-            `${requestId ? `, request id ${requestId}` : ''}); sent ${cleanLong(body)}; answered ${cleanLongText(text) || '(no body)'}`,
+            `${requestId ? `, request id ${requestId}` : ''}); sent ${cleanLong(body)}; answered ${cleanLong(text, over) || '(no body)'}`,
         );
         if (!redirect && !over && response.ok && isGroupResponse(text)) return new BufferedResponse(status, response.headers, text);
         const error = errorFromResponse({
           status,
-          serverMessage: redirect ? undefined : serverMessage(text, cleanText),
+          serverMessage: redirect ? undefined : serverMessage(text, (text) => clean(text, over)),
           headers: redactHeaders(response.headers, clean),
           attempts: attempt,
           retryAfterMs: parseRetryAfter(response.headers),
@@ -345,14 +334,6 @@ export function createTransport(config: TransportConfig) {
       }
     }
   };
-}
-
-function hrefOf(url: string): string {
-  try {
-    return new URL(url).href;
-  } catch {
-    return url;
-  }
 }
 
 function requestIdOf(headers: Headers, clean: (text: string) => string): string | undefined {
@@ -429,25 +410,15 @@ function exchange(
  */
 function responseOf(value: unknown): Response {
   const response = value as Response;
-  if (typeof value !== 'object' || value === null || typeof response.status !== 'number') {
-    throw new TypeError(`the fetch resolved with ${kindOf(value)} instead of a Response`);
-  }
+  if (typeof response?.status !== 'number') throw new TypeError(`the fetch resolved with ${kindOf(value)} instead of a Response`);
   if (response.headers instanceof Headers) return response;
-  let headers: Headers;
-  try {
-    headers = new Headers((response.headers ?? {}) as HeadersInit);
-  } catch {
-    throw new TypeError(`the fetch's Response has headers that are not readable as headers (${kindOf(response.headers)})`);
-  }
+  // a TypeError of the platform's when they cannot be read as headers
+  const headers = new Headers((response.headers ?? {}) as HeadersInit);
   return Object.assign(Object.create(Object.getPrototypeOf(response) as object) as Response, response, { headers });
 }
 
 function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value !== 'object') return typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`;
-  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === 'string' && name !== 'Object' ? `a ${name}` : 'a plain object';
+  return value === null ? 'null' : typeof value === 'object' ? 'an object' : typeof value;
 }
 
 /** Cancels a body nobody will read (a redirect's), so the connection is not held open. */

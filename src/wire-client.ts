@@ -45,14 +45,10 @@ export function createWireClient(options: WireClientOptions): WireClient {
 /** A fetch that never follows a redirect, around the caller's fetch or the platform's. */
 function manualRedirects(custom: WireClientOptions['fetch'], apiKey: string) {
   return async (request: Request, init?: RequestInit): Promise<Response> => {
-    let response: Response;
-    if (custom) {
-      response = await custom(request instanceof Request ? new Request(request, { redirect: 'manual' }) : request);
-    } else {
-      response = await globalThis.fetch(request, { ...init, redirect: 'manual' });
-    }
-    const url = String(request.url);
-    const redirect = redirectOf(response, url, () => url, !custom);
+    const response = await (custom
+      ? custom(request instanceof Request ? new Request(request, { redirect: 'manual' }) : request)
+      : globalThis.fetch(request, { ...init, redirect: 'manual' }));
+    const redirect = redirectOf(response, request.url, !custom);
     if (redirect?.followed) {
       const redact = redactorFor(apiKey);
       throw errorFromResponse({
@@ -61,7 +57,7 @@ function manualRedirects(custom: WireClientOptions['fetch'], apiKey: string) {
         headers: redactHeaders(response.headers, redact),
         attempts: 1,
         requestId: undefined,
-        location: redirect.location === undefined ? undefined : redact(redirect.location),
+        location: redirect.location && redact(redirect.location),
         redirect,
       });
     }
