@@ -36,6 +36,7 @@ export function createWireClient(options: WireClientOptions): WireClient {
   const baseUrl = options.Request === (RecordedRequest as unknown) ? (options.baseUrl ?? DEFAULT_BASE_URL) : resolveBaseUrl(options);
   return createClient<paths>({
     baseUrl,
+    redirect: 'manual', // openapi-fetch builds each Request so; the fetch below makes sure
     fetch: manualRedirects(options.fetch, options.apiKey),
     ...(options.Request ? { Request: options.Request } : {}),
     headers: { accept: '*/*', ...options.headers, 'x-api-key': options.apiKey },
@@ -46,7 +47,7 @@ export function createWireClient(options: WireClientOptions): WireClient {
 function manualRedirects(custom: WireClientOptions['fetch'], apiKey: string) {
   return async (request: Request, init?: RequestInit): Promise<Response> => {
     const response = await (custom
-      ? custom(request instanceof Request ? new Request(request, { redirect: 'manual' }) : request)
+      ? custom(request instanceof Request && request.redirect !== 'manual' ? new Request(request, { redirect: 'manual' }) : request)
       : globalThis.fetch(request, { ...init, redirect: 'manual' }));
     const redirect = redirectOf(response, request.url, !custom);
     if (redirect?.followed) {
