@@ -50,7 +50,12 @@ export function redactorFor(secret: string): Redactor {
   const starts = chars.reduceRight((rest, one) => `${one}(?:${rest})?`, '');
   const trailing = new RegExp(`${before}${starts}(?:\\\\(?:u[0-9a-f]{0,3})?|%[0-9a-f]?)?$`, 'i');
   const redact: Redactor = (text) => text.replace(pattern, `$1${REDACTED}`);
-  redact.tail = (text) => text.replace(trailing, '$1');
+  // a fragment is at most 6 characters per key character (`\u0078`) and a cut escape: only the end is searched
+  const room = 6 * trimmed.length + 8;
+  redact.tail = (text) => {
+    const at = Math.max(0, text.length - room);
+    return text.slice(0, at) + text.slice(at).replace(trailing, '$1');
+  };
   return redact;
 }
 
