@@ -295,7 +295,7 @@ export function createTransport(config: TransportConfig) {
           attempts: attempt,
           retryAfterMs: parseRetryAfter(response.headers),
           requestId: requestId ?? requestIdOf(response.headers, clean),
-          location: redirect?.location === undefined ? undefined : clean(redirect.location),
+          location: redirect?.location && clean(redirect.location),
           retryAfterCapMs: options.maxRetryAfter,
           redirect,
           oversized: over && response.ok ? MAX_ANSWER_BYTES : undefined,
@@ -411,10 +411,13 @@ function exchange(
 function responseOf(value: unknown): Response {
   const response = value as Response;
   if (typeof response?.status !== 'number') throw new TypeError(`the fetch resolved with ${kindOf(value)} instead of a Response`);
-  if (response.headers instanceof Headers) return response;
-  // a TypeError of the platform's when they cannot be read as headers
-  const headers = new Headers((response.headers ?? {}) as HeadersInit);
-  return Object.assign(Object.create(Object.getPrototypeOf(response) as object) as Response, response, { headers });
+  const given = response.headers as unknown;
+  // a platform Headers, or a polyfill's (node-fetch's, another realm's): read as it is
+  if (given instanceof Headers || (typeof (given as Headers | undefined)?.get === 'function' && !(given instanceof Map))) return response;
+  // a plain object or a Map: copied into a Headers (a TypeError of the platform's when it cannot be)
+  const { status, ok, url, redirected, type, body } = response;
+  const headers = new Headers((given ?? {}) as HeadersInit);
+  return { status, ok, url, redirected, type, body, headers, text: () => response.text() } as Response;
 }
 
 function kindOf(value: unknown): string {

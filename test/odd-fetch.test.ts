@@ -48,6 +48,43 @@ describe("a caller's fetch resolving with something odd", () => {
     expect((server as Error).name).toBe('ServerError');
   });
 
+  it("a polyfill's Response class (private fields, its own Headers class) is read as it is", async () => {
+    class PolyHeaders {
+      readonly #map = new Map([['content-type', 'application/json']]);
+      get(name: string): string | null {
+        return this.#map.get(name.toLowerCase()) ?? null;
+      }
+      has(name: string): boolean {
+        return this.#map.has(name.toLowerCase());
+      }
+      forEach(each: (value: string, name: string) => void): void {
+        this.#map.forEach((value, name) => each(value, name));
+      }
+    }
+    class PolyResponse {
+      readonly #status: number;
+      readonly #text: string;
+      constructor(text: string, status: number) {
+        this.#text = text;
+        this.#status = status;
+      }
+      get status(): number {
+        return this.#status;
+      }
+      get ok(): boolean {
+        return this.#status >= 200 && this.#status < 300;
+      }
+      readonly headers = new PolyHeaders();
+      async text(): Promise<string> {
+        return this.#text;
+      }
+    }
+    expect(await outcome(withFetch(async () => new PolyResponse(ok, 200)))).toEqual({ resolved: { success: true, eventId: 'evt_1' } });
+    const error = await outcome(withFetch(async () => new PolyResponse('{"message":"down"}', 503)));
+    expect((error as Error).name).toBe('ServerError');
+    expect((error as Error).message).toContain('down');
+  });
+
   it('nothing odd ever escapes as a raw TypeError', async () => {
     const makes: Array<() => unknown> = [() => 0, () => [], () => ({ status: '200' }), () => ({ status: 200, headers: null, text: 'x' }), () => Symbol('x')];
     for (const make of makes) {
