@@ -31,8 +31,8 @@ export const SHORT_KEY = 8;
  */
 function charPattern(char: string): string {
   const hex = char.charCodeAt(0).toString(16).padStart(4, '0');
-  const literal = char.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
-  return `(?:${literal}|\\\\u${hex}|%${hex.slice(2)}${'"\\/'.includes(char) ? `|\\\\${literal}` : ''})`;
+  const literal = `\\u${hex}`; // the character itself, whatever it is (any case, with the pattern's flag)
+  return `(?:${literal}|\\${literal}|%${hex.slice(2)}${'"\\/'.includes(char) ? `|\\\\${literal}` : ''})`;
 }
 
 /** A function that replaces every occurrence of `secret` (in any of its forms) in a text. */
