@@ -197,8 +197,13 @@ type ResponseDetails = APIErrorDetails & {
   location?: string | undefined;
   /** The byte cap a 2xx body went over, when that is why it is refused. */
   oversized?: number | undefined;
-  /** The answer was a redirect (whatever its status): `followed` when a custom fetch followed it anyway. */
-  redirect?: { followed: boolean } | undefined;
+  /**
+   * The answer was a redirect (whatever its status): `followed` when a custom fetch followed it anyway,
+   * `sameOrigin` when that took it to another address on the request's own origin.
+   */
+  redirect?: { followed: boolean; sameOrigin?: boolean | undefined } | undefined;
+  /** The longest `Retry-After` wait the client honours (`maxRetryAfter`), in ms. */
+  retryAfterCapMs?: number | undefined;
 };
 
 type Make = <T extends APIError, D extends APIErrorDetails>(Class: new (message: string, details: D) => T, message: string, details: D) => T;
@@ -217,7 +222,9 @@ function errorFor(details: ResponseDetails, make: Make): APIError {
   const said = withServerWords(serverMessage);
   const tries = attemptsText(attempts);
   if (details.redirect || (status >= 300 && status < 400)) {
-    const where = details.location ? `a redirect to ${details.location}` : 'a redirect';
+    const where = details.location
+      ? `a redirect to ${details.redirect?.sameOrigin ? 'another address on the same origin, ' : ''}${details.location}`
+      : 'a redirect';
     const what = details.redirect?.followed
       ? `The \`fetch\` in use followed ${where} although asked not to (redirect: 'manual'): the request, key ` +
         `included, may have been sent there. The calls are not counted as delivered. Use a fetch that honours ` +
@@ -246,7 +253,12 @@ function errorFor(details: ResponseDetails, make: Make): APIError {
   }
   if (status === 429) {
     const retryAfter = details.retryAfterMs === undefined ? undefined : details.retryAfterMs / 1000;
-    const wait = retryAfter === undefined ? 'Wait before sending again' : `Wait ${retryAfter}s before sending again`;
+    const cap = details.retryAfterCapMs!;
+    const wait = retryAfter === undefined
+      ? 'Wait before sending again'
+      : details.retryAfterMs! > cap
+        ? `It asked for an unreasonable ${retryAfter}s wait (\`maxRetryAfter\` is ${cap / 1000}s): wait a while before sending again`
+        : `Wait ${retryAfter}s before sending again`;
     return make(RateLimitError, 
       `ThriveStack rate limit exceeded (429) after ${tries}${said}. ${wait}, raise \`maxRetries\`, ` +
         `or use \`enqueue()\`, which batches calls and backs off for you.`,

@@ -133,7 +133,8 @@ export function resolveApiKey(options: ClientOptions): string {
   return key;
 }
 
-function resolveBaseUrl(options: ClientOptions): string {
+/** `baseUrl` checked (https, or http:// to loopback or with `allowInsecureHttp`; no user:password), without trailing slashes. */
+export function resolveBaseUrl(options: Pick<ClientOptions, 'baseUrl' | 'allowInsecureHttp'>): string {
   const raw = options.baseUrl ?? DEFAULT_BASE_URL;
   let url: URL;
   try {

@@ -3,8 +3,11 @@
  * passes a server's words through. In this order: the key is redacted; escape sequences (ANSI CSI/OSC
  * and the rest) and control characters are removed (line breaks and tabs become spaces), so nothing a
  * server says can move a terminal's cursor, recolour it or forge a log line; the key is redacted again
- * (removing a control character inside it could have rejoined it); then the text is cut to `max`
- * characters. Redaction before truncation: a key straddling the cut is never half shown.
+ * (removing a control character inside it could have rejoined it). When the text was cut before it
+ * reached here (`truncated`: an answer stopped at the byte cap), a trailing fragment that could be the
+ * start of the key is dropped, both before stripping (an escape could eat its first characters) and
+ * after (stripping can bring a fragment to the end). Then the text is cut to `max` characters.
+ * Redaction before that cut: a key straddling it is never half shown.
  */
 import type { Redactor } from './redact.js';
 
@@ -19,9 +22,12 @@ const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u
 const BREAKS = /[\t\n\r]+/g;
 const UNSAFE = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
-export function safeText(text: string, redact: Redactor, max: number = MAX_SERVER_TEXT): string {
+export function safeText(text: string, redact: Redactor, max: number = MAX_SERVER_TEXT, truncated = false): string {
+  const tail = truncated ? redact.tail : undefined;
   let out = redact(text);
+  if (tail) out = tail(out);
   if (UNSAFE.test(out)) out = redact(out.replace(ESCAPES, '').replace(BREAKS, ' ').replace(CONTROLS, ''));
+  if (tail) out = tail(out);
   if (out.length > max) {
     let cut = max;
     const code = out.charCodeAt(cut - 1);

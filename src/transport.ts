@@ -172,15 +172,17 @@ interface Answer {
   text: string;
   /** The body went on past the cap (the rest was cancelled unread). */
   over: boolean;
-  /** Set when the answer is a redirect, or the fetch followed one. */
-  redirect?: { followed: boolean; location: string | undefined } | undefined;
+  /** Set when the answer is a redirect, or the fetch followed one (`sameOrigin`: to the request's own origin). */
+  redirect?: { followed: boolean; location: string | undefined; sameOrigin?: boolean } | undefined;
 }
 
 /**
  * A redirect, or a fetch that followed one although asked not to: a 3xx, a browser's opaque
- * redirect (type `opaqueredirect`, status 0), `response.redirected`, or an answer from another URL.
+ * redirect (type `opaqueredirect`, status 0), `response.redirected`, or an answer from another URL
+ * (compared after normalisation: a trailing `?`, a fragment or another percent-encoding of the
+ * same characters is the same URL).
  */
-function redirectOf(response: Response, url: string, ownHref: () => string, trusted: boolean): Answer['redirect'] {
+export function redirectOf(response: Response, url: string, trusted: boolean): Answer['redirect'] {
   const { status } = response;
   if ((status >= 300 && status < 400) || (status === 0 && response.type !== 'error')) {
     return { followed: false, location: originOf(response.headers.get('location'), url) };
@@ -188,10 +190,21 @@ function redirectOf(response: Response, url: string, ownHref: () => string, trus
   // The platform's fetch honours redirect: 'manual' (it answers from the request's own URL); a
   // caller's fetch may not, so its answer's URL is compared with the request's as well.
   const answeredFrom = response.redirected || !trusted ? response.url : '';
-  if (response.redirected || (answeredFrom && answeredFrom !== url && answeredFrom !== ownHref())) {
-    return { followed: true, location: originOf(answeredFrom || null, url) };
+  if (response.redirected || (answeredFrom && answeredFrom !== url && normalHref(answeredFrom) !== normalHref(url))) {
+    const location = originOf(answeredFrom || null, url);
+    return { followed: true, location, sameOrigin: location === originOf(url, url) };
   }
   return undefined;
+}
+
+/** A URL as compared for "the same address": no fragment, no empty query, percent-escapes decoded. */
+function normalHref(href: string): string {
+  try {
+    const url = new URL(href);
+    return url.origin + decodeURIComponent(url.pathname + url.search);
+  } catch {
+    return href;
+  }
 }
 
 function originOf(location: string | null, base: string): string | undefined {
@@ -206,8 +219,9 @@ function originOf(location: string | null, base: string): string | undefined {
 
 export function createTransport(config: TransportConfig) {
   const { redact, log } = config;
-  const clean = (text: string): string => safeText(text, redact);
-  const cleanLong = (text: string): string => safeText(text, redact, DEBUG_TEXT);
+  // `cut`: the text was cut before redaction (at the answer cap), so its end may hold the key's start
+  const clean = (text: string, cut?: boolean): string => safeText(text, redact, undefined, cut);
+  const cleanLong = (text: string, cut?: boolean): string => safeText(text, redact, DEBUG_TEXT, cut);
   const hook = config.debug;
   // A hook that throws must not change what happens: its error is dropped.
   const debug = hook
@@ -231,8 +245,6 @@ export function createTransport(config: TransportConfig) {
     const { body } = options;
     // a User-Agent of the caller's own (`defaultHeaders`, per-call `headers`) is kept
     if (agent !== undefined && !headers.has('user-agent')) headers.set('user-agent', agent);
-    let href: string | undefined;
-    const ownHref = (): string => (href ??= hrefOf(url));
 
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw abortedError(signal, attempt - 1);
@@ -244,14 +256,14 @@ export function createTransport(config: TransportConfig) {
       let answer: Answer | undefined;
       let thrown: unknown;
       try {
-        if (debug) debug({ type: 'request', attempt, method, url, headers: redactHeaders(headers, redact), body: redact(body) });
+        if (debug) debug({ type: 'request', attempt, method, url: redact(url), headers: redactHeaders(headers, redact), body: redact(body) });
         // Never follow a redirect: the key goes nowhere but the request's own URL.
         const init = { method, headers, body, signal: controller.signal, redirect: 'manual' as const };
         const custom = config.fetch;
         answer = await exchange(
           () => (custom ? custom(new Request(url, init)) : globalThis.fetch(url, init)),
           controller.signal,
-          (response) => redirectOf(response, url, ownHref, !custom),
+          (response) => redirectOf(response, url, !custom),
           !custom,
         );
       } catch (error) {
@@ -269,21 +281,22 @@ export function createTransport(config: TransportConfig) {
         const ms = Date.now() - started;
         const requestId = debug || logDebug || !response.ok ? requestIdOf(response.headers, clean) : undefined;
         if (debug) {
-          debug({ type: 'response', attempt, status, headers: redactHeaders(response.headers, cleanLong), body: cleanLong(text), ms, requestId });
+          debug({ type: 'response', attempt, status, headers: redactHeaders(response.headers, cleanLong), body: cleanLong(text, over), ms, requestId });
         }
         logDebug?.debug(
           `${method} ${url} → ${status} in ${ms} ms (attempt ${attempt} of ${attempts}` +
-            `${requestId ? `, request id ${requestId}` : ''}); sent ${cleanLong(body)}; answered ${cleanLong(text) || '(no body)'}`,
+            `${requestId ? `, request id ${requestId}` : ''}); sent ${cleanLong(body)}; answered ${cleanLong(text, over) || '(no body)'}`,
         );
         if (!redirect && !over && response.ok && isGroupResponse(text)) return new BufferedResponse(status, response.headers, text);
         const error = errorFromResponse({
           status,
-          serverMessage: redirect ? undefined : serverMessage(text, clean),
+          serverMessage: redirect ? undefined : serverMessage(text, (text) => clean(text, over)),
           headers: redactHeaders(response.headers, clean),
           attempts: attempt,
           retryAfterMs: parseRetryAfter(response.headers),
           requestId: requestId ?? requestIdOf(response.headers, clean),
-          location: redirect?.location,
+          location: redirect?.location && clean(redirect.location),
+          retryAfterCapMs: options.maxRetryAfter,
           redirect,
           oversized: over && response.ok ? MAX_ANSWER_BYTES : undefined,
         });
@@ -300,7 +313,7 @@ export function createTransport(config: TransportConfig) {
               attempt,
             )
           : new ConnectionError(
-              `Could not reach ThriveStack at ${new URL(request.url).origin} (${plural(attempt, 'attempt')}): ` +
+              `Could not reach ThriveStack at ${clean(new URL(request.url).origin)} (${plural(attempt, 'attempt')}): ` +
                 `${clean(causeText(thrown))}. Check the network and \`baseUrl\`, then retry.`,
               attempt,
               // never the thrown object itself: a fetch library's error may hold the request and its key
@@ -321,14 +334,6 @@ export function createTransport(config: TransportConfig) {
       }
     }
   };
-}
-
-function hrefOf(url: string): string {
-  try {
-    return new URL(url).href;
-  } catch {
-    return url;
-  }
 }
 
 function requestIdOf(headers: Headers, clean: (text: string) => string): string | undefined {
@@ -354,7 +359,7 @@ function exchange(
 ): Promise<Answer> {
   let stop: (() => void) | undefined;
   const work = (async (): Promise<Answer> => {
-    const response = await start();
+    const response = responseOf(await start());
     // Response.error() from a caller's fetch: a network error, not an answer
     if (response.type === 'error') throw new TypeError('the fetch returned a network error (Response.error())');
     const redirect = redirectOf(response);
@@ -365,7 +370,8 @@ function exchange(
     const body = response.body as ReadableStream<Uint8Array> | null;
     if (typeof body?.getReader !== 'function') {
       // no body, or a fetch polyfill's body that is not a web stream: what its text() gives, then cut
-      const text = typeof response.text === 'function' ? await response.text() : '';
+      const text: unknown = typeof response.text === 'function' ? await response.text() : '';
+      if (typeof text !== 'string') throw new TypeError(`the fetch's response.text() gave ${kindOf(text)}, not a string`);
       const over = text.length > MAX_ANSWER_BYTES;
       return { response, text: over ? text.slice(0, MAX_ANSWER_BYTES) : text, over };
     }
@@ -395,6 +401,27 @@ function exchange(
   // request, and the listener would keep the request (and its body) alive in turn.
   work.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => {}); // after an abort, nobody is left to tell
   return Promise.race([work, aborted]);
+}
+
+/**
+ * What a caller's fetch resolved with, checked: a Response, or an object shaped like one (a fetch
+ * polyfill's) whose headers are made a platform `Headers` when they are not one (a plain object, a
+ * Map). Anything else is a TypeError with a clear message, reported as a `ConnectionError`.
+ */
+function responseOf(value: unknown): Response {
+  const response = value as Response;
+  if (typeof response?.status !== 'number') throw new TypeError(`the fetch resolved with ${kindOf(value)} instead of a Response`);
+  const given = response.headers as unknown;
+  // a platform Headers, or a polyfill's (node-fetch's, another realm's): read as it is
+  if (given instanceof Headers || (typeof (given as Headers | undefined)?.get === 'function' && !(given instanceof Map))) return response;
+  // a plain object or a Map: copied into a Headers (a TypeError of the platform's when it cannot be)
+  const { status, ok, url, redirected, type, body } = response;
+  const headers = new Headers((given ?? {}) as HeadersInit);
+  return { status, ok, url, redirected, type, body, headers, text: () => response.text() } as Response;
+}
+
+function kindOf(value: unknown): string {
+  return value === null ? 'null' : typeof value === 'object' ? 'an object' : typeof value;
 }
 
 /** Cancels a body nobody will read (a redirect's), so the connection is not held open. */

@@ -143,7 +143,7 @@ describe('answers as the document says', () => {
     const plain = await json(await post(api, JSON.stringify([{ group_id: 'g', user_id: 'u' }]), { 'x-api-key': KEY }));
     expect(plain).toEqual({
       status: 400,
-      body: { success: false, message: 'Invalid request: the body must be sent as JSON (content-type: application/json), got content-type "text/plain;charset=UTF-8"' },
+      body: { success: false, message: 'Invalid request: the body must be sent as JSON (content-type: application/json or application/<name>+json), got content-type "text/plain;charset=UTF-8"' },
     });
     // parameters and case of the media type do not matter
     expect((await post(api, JSON.stringify([{ group_id: 'g', user_id: 'u' }]), { 'content-type': 'Application/JSON; charset=utf-8', 'x-api-key': KEY })).status).toBe(200);

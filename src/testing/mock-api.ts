@@ -29,7 +29,7 @@ export interface MockRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** The body parsed as JSON (frozen); `undefined` when it was empty or not JSON. */
   readonly body: unknown;
-  /** The body as text. */
+  /** The body as text (UTF-8, invalid bytes as U+FFFD, a leading byte order mark kept). */
   readonly rawBody: string;
   /** The status answered; 0 when no answer was sent (`outcome` says why). */
   readonly status: number;
@@ -229,7 +229,7 @@ export function createMockApi(options: MockApiOptions = {}): MockApi {
       record(seen, { status: NO_ANSWER, outcome: request.signal.aborted ? 'aborted' : 'reset', scripted: Boolean(fault), response: undefined });
       throw error;
     }
-    const rawBody = new TextDecoder().decode(bytes);
+    const rawBody = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes); // as judged: a BOM kept, bad bytes as U+FFFD
     const url = new URL(request.url);
     const seen = { method: request.method, url: request.url, headers, body: parseJson(rawBody), rawBody, generation: arrived };
     if (fault) return meetFault(fault, request, seen);

@@ -39,7 +39,9 @@ const refuse = (status: number, message: string, headers?: Record<string, string
 });
 const invalid = (...problems: string[]): Verdict => refuse(400, invalidRequestMessage(INVALID_REQUEST, problems));
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// As Prism reads a body: invalid UTF-8 becomes U+FFFD (inside a string the body stays valid JSON),
+// and a leading byte order mark is kept (so JSON.parse refuses it).
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 function route(request: Judged, rules: Rules): Verdict | undefined {
   const path = rules.prefix + GROUP_PATH;
@@ -58,13 +60,14 @@ function authorize(headers: Headers, rules: Rules): Verdict | undefined {
   return valid ? undefined : refuse(401, INVALID_KEY);
 }
 
+/** `application/json` or a structured `application/<name>+json` type (any case, any parameters), as Prism takes. */
 function isJson(contentType: string | null): boolean {
-  return contentType !== null && contentType.split(';')[0]!.trim().toLowerCase() === 'application/json';
+  return contentType !== null && /^application\/(?:[^\s/;+]+\+)?json$/i.test(contentType.split(';')[0]!.trim());
 }
 
 function judgeBody(request: Judged): Verdict {
   if (!isJson(request.headers.get('content-type'))) {
-    return invalid(`the body must be sent as JSON (content-type: application/json), got content-type ${JSON.stringify(request.headers.get('content-type') ?? '(none)')}`);
+    return invalid(`the body must be sent as JSON (content-type: application/json or application/<name>+json), got content-type ${JSON.stringify(request.headers.get('content-type') ?? '(none)')}`);
   }
   const size = request.bytes.byteLength;
   if (size > MAX_REQUEST_BYTES) {

@@ -1,0 +1,206 @@
+/**
+ * Every form in which a hostile server can hand the key back is redacted: in any letter case (a host
+ * or header name is lowercased), JSON-escaped the ways other writers escape (`\/` as PHP writes,
+ * `\u0026` as Go writes), in a redirect's Location, in a header name, and cut at the 64 KiB answer
+ * cap behind control characters or ANSI escapes. Short keys are redacted as whole tokens only, and
+ * the debug `request` event's URL is redacted too. Unit checks of the redactor first, then servers
+ * that echo the key, scanned through the error, its JSON, the debug events and the log lines.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { RedirectError, ThriveStack, type DebugEvent } from '../src/index.js';
+import { REDACTED, redactorFor } from '../src/redact.js';
+import { safeText } from '../src/safe-text.js';
+import { MAX_ANSWER_BYTES } from '../src/transport.js';
+import { sendAccepted, startHostileServer, type Handler, type HostileServer } from './support/hostile-server.js';
+
+const call = { groupId: 'acct-1', userId: 'user-1' };
+
+describe('redactorFor', () => {
+  const KEY = 'AbC123dEf456GhI789';
+  const redact = redactorFor(KEY);
+
+  it('finds the key in any letter case', () => {
+    expect(redact(`https://${KEY.toLowerCase()}.evil.example`)).toBe(`https://${REDACTED}.evil.example`);
+    expect(redact(`x-${KEY.toUpperCase()}-y`)).toBe(`x-${REDACTED}-y`);
+  });
+
+  it('finds the key however a JSON writer or a URL escaped its characters, mixed freely', () => {
+    const key = 'ab/cd&ef<gh>ij"k\\l';
+    const r = redactorFor(key);
+    const forms = [
+      key,
+      JSON.stringify(key).slice(1, -1),
+      'ab\\/cd&ef<gh>ij\\"k\\\\l', // PHP: \/
+      'ab/cd\\u0026ef\\u003cgh\\u003eij\\u0022k\\u005cl', // Go: \u0026 \u003c \u003e
+      'ab\\u002Fcd\\u0026ef\\u003Cgh\\u003Eij\\"k\\\\l', // upper-case hex
+      'ab%2Fcd%26ef%3Cgh%3Eij%22k%5Cl', // percent-encoded
+      '\\u0061\\u0062\\/cd&ef<gh>ij\\"k\\\\l',
+    ];
+    for (const form of forms) expect(r(`<${form}>`), form).toBe(`<${REDACTED}>`);
+  });
+
+  it('redacts a key shorter than 8 characters only as a whole token', () => {
+    expect(redactorFor('a')('Too many requests: a')).toBe(`Too many requests: ${REDACTED}`);
+    expect(redactorFor('e')('error: key e refused')).toBe(`error: key ${REDACTED} refused`);
+    const group = redactorFor('group');
+    expect(group('POST http://127.0.0.1/api/group')).toBe(`POST http://127.0.0.1/api/${REDACTED}`);
+    expect(group('groups and regroup')).toBe('groups and regroup');
+    expect(group('GROUP')).toBe(REDACTED);
+  });
+
+  it('tail drops a trailing start of the key (any case, any escape), and nothing else', () => {
+    const tail = redact.tail!;
+    expect(tail(`text ${KEY.slice(0, 9)}`)).toBe('text ');
+    expect(tail(`text ${KEY.slice(0, 1)}`)).toBe('text ');
+    expect(tail(`text ${KEY.slice(0, 12).toLowerCase()}`)).toBe('text ');
+    expect(tail('text \\u0041bC12')).toBe('text ');
+    expect(tail('text AbC1\\u00')).toBe('text ');
+    expect(tail('text done')).toBe('text done');
+    expect(tail(`${KEY.slice(0, 6)} text`)).toBe(`${KEY.slice(0, 6)} text`);
+    // a short key: only a whole token's start
+    expect(redactorFor('abcdef').tail!('sabc')).toBe('sabc');
+    expect(redactorFor('abcdef').tail!('s abc')).toBe('s ');
+  });
+});
+
+describe('safeText on text cut before redaction', () => {
+  const KEY = 'Zq9abc123def456ghi789';
+  const redact = redactorFor(KEY);
+  it('never shows the start of a key cut at the end, behind NULs, ANSI escapes or a CSI that would eat digits', () => {
+    for (let n = 1; n < KEY.length; n++) {
+      const part = KEY.slice(0, n);
+      for (const pad of ['\x00'.repeat(5_000), '\x1b[0m'.repeat(2_000), 'x\x1b[', 'text \x1b']) {
+        const out = safeText(pad + part, redact, 300, true);
+        expect(out, JSON.stringify(pad.slice(0, 8) + part)).not.toContain(part.slice(Math.max(0, n - 5)) || part);
+      }
+      // the key's start interleaved with NULs, rejoined by stripping
+      const interleaved = [...part].join('\x00');
+      expect(safeText(`say ${interleaved}`, redact, 300, true)).toBe('say ');
+    }
+  });
+  it('keeps text that is not cut as it was', () => {
+    expect(safeText(`ends with ${KEY.slice(0, 5)}`, redact)).toBe(`ends with ${KEY.slice(0, 5)}`);
+  });
+});
+
+/** A client against a server echoing the key, with every output captured. */
+async function provoke(key: string, handler: Handler, extra: Partial<ConstructorParameters<typeof ThriveStack>[0]> = {}) {
+  server = await startHostileServer(handler);
+  const logs: string[] = [];
+  const events: DebugEvent[] = [];
+  const log = (line: string): void => void logs.push(line);
+  const client = new ThriveStack({
+    apiKey: key,
+    baseUrl: server.url,
+    maxRetries: 0,
+    logLevel: 'debug',
+    logger: { debug: log, info: log, warn: log, error: log },
+    debug: (event) => events.push(event),
+    ...extra,
+  });
+  let error: unknown;
+  let result: unknown;
+  try {
+    result = await client.group(call);
+  } catch (thrown) {
+    error = thrown;
+  }
+  const texts = [
+    String((error as Error | undefined)?.message),
+    JSON.stringify(error),
+    String((error as Error | undefined)?.stack),
+    JSON.stringify(events),
+    logs.join('\n'),
+  ].join('\n');
+  return { error, result, texts, events, logs };
+}
+
+let server: HostileServer | undefined;
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+const echoed = (seen: { headers: Record<string, unknown> }): string => String(seen.headers['x-api-key']);
+
+describe('servers handing the key back', () => {
+  it("a redirect's Location with the key as its host: RedirectError's location and message are redacted", async () => {
+    const KEY = 'abc123def456ghi789';
+    const { error, texts } = await provoke(KEY, (res, seen) => {
+      res.writeHead(302, { location: `https://${echoed(seen)}.evil.example/x` });
+      res.end();
+    });
+    expect(error).toBeInstanceOf(RedirectError);
+    expect((error as RedirectError).location).toBe(`https://${REDACTED}.evil.example`);
+    expect(texts.toLowerCase()).not.toContain(KEY.toLowerCase());
+  });
+
+  it('a Location with upper-case letters in the key (lowercased by URL parsing) and the key as its scheme', async () => {
+    const KEY = 'SeCrEtKeY123abc';
+    for (const location of [(k: string) => `https://${k}.evil.example/`, (k: string) => `${k}:foo`]) {
+      const { error, texts } = await provoke(KEY, (res, seen) => {
+        res.writeHead(307, { location: location(echoed(seen)) });
+        res.end();
+      });
+      expect(error).toBeInstanceOf(RedirectError);
+      expect(texts.toLowerCase()).not.toContain(KEY.toLowerCase());
+      await server?.stop();
+    }
+  });
+
+  it('the key as a response header name (lowercased by Headers)', async () => {
+    const KEY = 'SeCrEtKeY123';
+    const { error, texts } = await provoke(KEY, (res, seen) => {
+      res.writeHead(500, { [echoed(seen)]: '1' });
+      res.end();
+    });
+    expect(Object.keys((error as { headers: Record<string, string> }).headers)).toContain(REDACTED);
+    expect(texts.toLowerCase()).not.toContain(KEY.toLowerCase());
+  });
+
+  it('the key escaped as PHP (\\/) and Go (\\u0026) write JSON, in a body that is not the documented error', async () => {
+    const KEY = 'ab/cd&ef<gh>ij';
+    const php = KEY.replace(/\//g, '\\/');
+    const go = KEY.replace(/[&<>]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const { texts } = await provoke(KEY, (res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(`{"ok":false,"php":"${php}","go":"${go}"}`);
+    });
+    for (const form of [KEY, php, go]) expect(texts).not.toContain(form);
+    expect(texts).toContain(`"php":"${REDACTED}","go":"${REDACTED}"`);
+  });
+
+  for (const [label, pad] of [
+    ['NULs', (n: number) => '\x00'.repeat(n)],
+    ['ANSI resets', (n: number) => '\x1b[0m'.repeat(Math.ceil(n / 4)).slice(0, n)],
+  ] as const) {
+    it(`an answer cut at the 64 KiB cap inside the key, behind ${label}: no start of the key anywhere`, async () => {
+      const KEY = 'Zq9abc123def456ghi789';
+      for (const shown of [5, 11, KEY.length - 1]) {
+        const { error, texts } = await provoke(KEY, (res, seen) => {
+          res.writeHead(502, { 'content-type': 'text/plain' });
+          res.end(pad(MAX_ANSWER_BYTES - shown) + echoed(seen) + ' and more after the cap');
+        });
+        expect((error as Error).name).toBe('ServerError');
+        expect(texts, `${shown} characters of the key before the cap`).not.toContain(KEY.slice(0, shown));
+        await server?.stop();
+      }
+    });
+  }
+
+  it('a one-character key leaves the server\'s words whole; a key inside the URL is redacted in the request event', async () => {
+    const short = await provoke('a', (res) => {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '0' });
+      res.end(JSON.stringify({ success: false, message: 'Too many requests' }));
+    });
+    expect((short.error as Error).message).toContain('Too many requests');
+    await server?.stop();
+
+    const { events, logs, result } = await provoke('group', (res, _seen, index) => sendAccepted(res, `evt_${index}`));
+    expect(result).toEqual({ success: true, eventId: 'evt_0' });
+    const request = events.find((event) => event.type === 'request') as Extract<DebugEvent, { type: 'request' }>;
+    expect(request.url).toMatch(/\/api\/\[REDACTED\]$/);
+    expect(JSON.stringify(events)).not.toMatch(/\bgroup\b/i);
+    expect(logs.join('\n')).not.toMatch(/\bgroup\b/i);
+  });
+});

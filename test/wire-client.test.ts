@@ -1,0 +1,130 @@
+/**
+ * `createWireClient` keeps the key on `baseUrl` too: its address is checked as `new ThriveStack()`
+ * checks it, and no request follows a redirect. A second server stands for another origin and would
+ * accept anything; every case checks that it saw nothing (or, for a caller's fetch that follows
+ * anyway, that the call is refused rather than returned as the API's success).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigurationError, RedirectError, createWireClient } from '../src/index.js';
+import { sendAccepted, startHostileServer, type HostileServer } from './support/hostile-server.js';
+
+const KEY = 'tsk_wire_CANARY_7e21';
+const body = [{ group_id: 'g', user_id: 'u' }];
+
+let other: HostileServer;
+let api: HostileServer;
+
+beforeAll(async () => {
+  other = await startHostileServer((res, _seen, index) => sendAccepted(res, `evt_other_${index}`));
+  api = await startHostileServer((res, seen) => {
+    const status = Number(seen.headers['x-test-status'] ?? 307);
+    // localhost: another origin than 127.0.0.1 (the platform fetch would forward x-api-key there)
+    res.writeHead(status, { location: `${other.url.replace('127.0.0.1', 'localhost')}/steal` });
+    res.end();
+  });
+});
+afterAll(async () => {
+  await Promise.all([other?.stop(), api?.stop()]);
+});
+
+describe('createWireClient never follows a redirect', () => {
+  for (const status of [301, 302, 303, 307, 308]) {
+    it(`platform fetch: a ${status} comes back as the API's non-ok answer, and the other origin sees nothing`, async () => {
+      const before = other.seen.length;
+      const wire = createWireClient({ apiKey: KEY, baseUrl: api.url, headers: { 'x-test-status': String(status) } });
+      const { data, response } = await wire.POST('/api/group', { body });
+      expect(response.status).toBe(status);
+      expect(response.ok).toBe(false);
+      expect(response.headers.get('location')).toMatch(/\/steal$/);
+      expect(data).toBeUndefined();
+      expect(other.seen.length).toBe(before);
+    });
+  }
+
+  it("a per-call `redirect: 'follow'` cannot turn it back on", async () => {
+    const before = other.seen.length;
+    const wire = createWireClient({ apiKey: KEY, baseUrl: api.url });
+    const { response } = await wire.POST('/api/group', { body, redirect: 'follow' } as never);
+    expect(response.status).toBe(307);
+    expect(other.seen.length).toBe(before);
+  });
+
+  it("a caller's fetch is handed requests with redirect: 'manual'; a 3xx it returns comes back as is", async () => {
+    const modes: string[] = [];
+    const wire = createWireClient({
+      apiKey: KEY,
+      baseUrl: api.url,
+      fetch: (request) => {
+        modes.push(request.redirect);
+        return globalThis.fetch(request);
+      },
+    });
+    const { response } = await wire.POST('/api/group', { body });
+    expect(modes).toEqual(['manual']);
+    expect(response.status).toBe(307);
+  });
+
+  it("a caller's fetch that follows anyway: RedirectError, never the other origin's success", async () => {
+    const wire = createWireClient({
+      apiKey: KEY,
+      baseUrl: api.url,
+      fetch: (request) => globalThis.fetch(new Request(request, { redirect: 'follow' })),
+    });
+    const error = await wire.POST('/api/group', { body }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(RedirectError);
+    expect((error as RedirectError).location).toMatch(/^http:\/\/localhost:\d+$/);
+    expect((error as Error).message).toMatch(/followed a redirect/);
+    expect(JSON.stringify(error)).not.toContain(KEY);
+  });
+
+  it("a caller's fetch answering from another origin (response.url): RedirectError, the key redacted from its origin", async () => {
+    const fetch = async (): Promise<Response> => {
+      const response = new Response(JSON.stringify({ success: true, eventId: 'evil' }), { status: 200 });
+      Object.defineProperty(response, 'url', { value: `https://${KEY.toLowerCase()}.evil.example/api/group` });
+      return response;
+    };
+    const wire = createWireClient({ apiKey: KEY, baseUrl: 'https://api.example.com', fetch });
+    const error = await wire.POST('/api/group', { body }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(RedirectError);
+    expect((error as RedirectError).location).toBe('https://[REDACTED].evil.example');
+    expect(JSON.stringify(error).toLowerCase()).not.toContain(KEY.toLowerCase());
+  });
+
+  it("a caller's fetch answering from the request's own URL (with a trailing '?') is the API's answer", async () => {
+    const fetch = async (request: Request): Promise<Response> => {
+      const response = new Response(JSON.stringify({ success: true, eventId: 'own' }), { status: 200 });
+      Object.defineProperty(response, 'url', { value: `${request.url}?` });
+      return response;
+    };
+    const wire = createWireClient({ apiKey: KEY, baseUrl: 'https://api.example.com', fetch });
+    const { data } = await wire.POST('/api/group', { body });
+    expect(data).toEqual({ success: true, eventId: 'own' });
+  });
+});
+
+describe("createWireClient checks baseUrl as new ThriveStack() does", () => {
+  it.each([
+    ['http://user:pw@example.com', /user name or password/],
+    ['https://user:pw@api.example.com', /user name or password/],
+    ['http://api.example.com', /clear text.*allowInsecureHttp/s],
+    ['ftp://api.example.com', /https:\/\//],
+    ['not a url', /not a URL/],
+  ])('refuses %s', (baseUrl, message) => {
+    expect(() => createWireClient({ apiKey: KEY, baseUrl })).toThrow(ConfigurationError);
+    expect(() => createWireClient({ apiKey: KEY, baseUrl })).toThrow(message);
+  });
+
+  it('allows https, http:// to loopback, and http:// elsewhere with allowInsecureHttp', () => {
+    expect(() => createWireClient({ apiKey: KEY, baseUrl: 'https://api.example.com/' })).not.toThrow();
+    expect(() => createWireClient({ apiKey: KEY, baseUrl: 'http://127.0.0.1:4010' })).not.toThrow();
+    expect(() => createWireClient({ apiKey: KEY, baseUrl: 'http://localhost:4010' })).not.toThrow();
+    expect(() => createWireClient({ apiKey: KEY, baseUrl: 'http://proxy.internal:8080', allowInsecureHttp: true })).not.toThrow();
+    expect(() => createWireClient({ apiKey: KEY })).not.toThrow();
+  });
+});
