@@ -43,6 +43,7 @@ export class ThriveStack {
     this.#wire = createWireClient({
       apiKey,
       baseUrl: this.baseUrl,
+      allowInsecureHttp: options.allowInsecureHttp,
       headers: this.#options.defaultHeaders,
       Request: RecordedRequest as unknown as typeof Request,
     });

@@ -11,9 +11,8 @@
  */
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from './generated/schema.js';
-import { DEFAULT_BASE_URL } from './generated/constants.js';
 import { resolveBaseUrl } from './options.js';
-import { RecordedRequest, redirectOf } from './transport.js';
+import { redirectOf } from './transport.js';
 import { errorFromResponse } from './errors.js';
 import { redactHeaders, redactorFor } from './redact.js';
 
@@ -31,9 +30,7 @@ export interface WireClientOptions {
 }
 
 export function createWireClient(options: WireClientOptions): WireClient {
-  // `new ThriveStack()` hands over the baseUrl its own option checks passed (with its own
-  // allowInsecureHttp), with its internal Request class; every other caller's is checked here.
-  const baseUrl = options.Request === (RecordedRequest as unknown) ? (options.baseUrl ?? DEFAULT_BASE_URL) : resolveBaseUrl(options);
+  const baseUrl = resolveBaseUrl(options);
   return createClient<paths>({
     baseUrl,
     redirect: 'manual', // openapi-fetch builds each Request so; the fetch below makes sure
