@@ -206,7 +206,9 @@ export class BatchQueue {
       refused.catch(noop);
       return refused;
     }
-    return new Promise((resolve, reject) => this.#roomWaiters.push({ entry, resolve, reject }));
+    const waiting = new Promise<void>((resolve, reject) => this.#roomWaiters.push({ entry, resolve, reject }));
+    waiting.catch(noop); // close() rejects it: no unhandled rejection when nobody awaits it
+    return waiting;
   }
 
   /**
@@ -231,7 +233,9 @@ export class BatchQueue {
 
   async #close(timeout: number): Promise<CloseReport> {
     const closed = new QueueError('The client was closed before this call could be queued; it was not sent.');
-    for (const waiter of this.#roomWaiters.splice(0)) waiter.reject(closed);
+    const waiters = this.#roomWaiters.splice(0);
+    for (const waiter of waiters) waiter.reject(closed);
+    if (waiters.length) this.#log.warn(`close(): ${count(waiters.length, 'call')} waiting in enqueueAsync() for room not queued (rejected with QueueError)`);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const waits: Array<Promise<boolean>> = [this.flush().then(() => false)];
     // Infinity (or more than a timer can hold) waits for every call to be delivered or failed

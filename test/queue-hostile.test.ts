@@ -387,24 +387,26 @@ describe('un-awaited enqueueAsync() (Q4)', () => {
     expect(waited.every((e) => e instanceof QueueError)).toBe(true);
   });
 
-  it('a refused enqueueAsync() that nobody awaits raises no unhandled rejection', async () => {
+  it('enqueueAsync() calls that nobody awaits raise no unhandled rejection: refused ones, and waiting ones close() rejects', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
+    const { lines, logger } = collectingLogger();
     try {
       const never = (): Promise<Response> => new Promise(() => {});
-      const c = client({ fetch: never, flushAt: 5, maxQueueSize: 5, timeout: 60_000, onError: () => {} });
-      for (let i = 0; i < 5; i++) void c.enqueueAsync(call(i));
-      const waiting = Array.from({ length: 5 }, (_, i) => c.enqueueAsync(call(i + 5)).catch(() => {}));
+      const c = client({ fetch: never, flushAt: 5, maxQueueSize: 5, timeout: 60_000, logger, onError: () => {} });
+      for (let i = 0; i < 5; i++) void c.enqueueAsync(call(i)); // queued
+      for (let i = 0; i < 5; i++) void c.enqueueAsync(call(i + 5)); // waiting for room, never awaited
       for (let i = 0; i < 50; i++) void c.enqueueAsync(call(i + 10)); // refused, never awaited
       await new Promise((resolve) => setTimeout(resolve, 20));
       await c.close({ timeout: 0 });
-      await Promise.all(waiting);
       await new Promise((resolve) => setTimeout(resolve, 20));
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
     expect(unhandled).toEqual([]);
+    // not silent: close() says how many waiting calls it did not queue
+    expect(lines.join('\n')).toMatch(/close\(\): 5 calls waiting in enqueueAsync\(\) for room not queued \(rejected with QueueError\)/);
   });
 });
 
