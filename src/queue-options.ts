@@ -29,11 +29,14 @@ export interface Delivery {
  * request starts: how a caller that watches responses (the CLI slows down on 429) steers the queue.
  */
 export interface QueueThrottle {
-  /** Most requests in flight now (at least 1). */
+  /** Most requests in flight now (below 1: 1; not a number: `maxConcurrentRequests`). */
   readonly limit: number;
-  /** Epoch ms before which no new request starts (0: none). */
+  /** Epoch ms before which no new request starts (0: none); honoured for `MAX_THROTTLE_PAUSE` (60 s) at most. */
   readonly pausedUntil: number;
-  /** Calls `listener` when `limit` rises or a pause ends early; returns the function that stops listening. */
+  /**
+   * Calls `listener` when `limit` rises or a pause ends early; returns the function that stops listening.
+   * If it throws or returns no function, the queue logs that and goes on without listening.
+   */
   onRaise(listener: () => void): () => void;
 }
 
@@ -77,11 +80,22 @@ export const QUEUE_DEFAULTS = {
 export const FAILURE_SUMMARY_INTERVAL = 5_000;
 
 /**
- * The 400 budget: after this many calls in a row were refused (400) one by one, each alone in its
- * request, with nothing delivered in between, the API refuses what this client considers valid, and
- * the queue stops halving refused batches (it fails them whole, with one error saying so).
+ * The 400 budget: once this many batches in a row were refused (400) whole, halving each down to
+ * single calls without finding one the API accepts, with nothing delivered in between (and together at
+ * least `REFUSED_CALLS_BEFORE_GIVING_UP` calls), the API refuses what this client considers valid, and
+ * the queue stops halving refused batches (it fails them whole, with one error saying so). A batch in
+ * which halving delivered anything starts the count again, so a run of bad calls among good ones never
+ * fails a good call.
  */
-export const REFUSED_CALLS_BEFORE_GIVING_UP = 20;
+export const REFUSED_BATCHES_BEFORE_GIVING_UP = 3;
+export const REFUSED_CALLS_BEFORE_GIVING_UP = 100;
+
+/**
+ * The longest a throttle pause (`pausedUntil`) holds the queue back, in ms, counted from when the queue
+ * first saw it: past that the queue sends anyway until the pause ends, so an endless pause cannot keep
+ * `flush()`, `close()` or a process's natural exit waiting forever.
+ */
+export const MAX_THROTTLE_PAUSE = 60_000;
 
 /** Per-call options of `enqueue()` / `enqueueAsync()`. */
 export interface EnqueueOptions {

@@ -10,10 +10,12 @@
  * never rejects a promise nobody awaits; hooks run outside its call stack and never change outcomes.
  */
 import { MAX_CALLS_PER_REQUEST, MAX_REQUEST_BYTES } from './generated/constants.js';
-import { BadRequestError, QueueError, ThriveStackError, UnexpectedResponseError } from './errors.js';
+import { BadRequestError, QueueError, ThriveStackError } from './errors.js';
 import {
   FAILURE_SUMMARY_INTERVAL,
+  MAX_THROTTLE_PAUSE,
   QUEUE_DEFAULTS,
+  REFUSED_BATCHES_BEFORE_GIVING_UP,
   REFUSED_CALLS_BEFORE_GIVING_UP,
   type Delivery,
   type DeliveryFailure,
@@ -30,10 +32,14 @@ interface Entry {
   json: string;
   bytes: number;
   tag: unknown;
+  /** Delivered or failed (a halved batch settles part by part). */
+  done?: true;
 }
 
 interface Batch {
   entries: Entry[];
+  /** Its calls refused (400) so far. */
+  refused: number;
 }
 
 /** Sends one batch body; resolves when ThriveStack accepted it, rejects with the typed error. */
@@ -73,6 +79,17 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 }
 
 const parseCalls = (entries: Entry[]): WireGroupCall[] => entries.map((e) => JSON.parse(e.json) as WireGroupCall);
+const noop = (): void => {};
+
+/** A thrown value as one short line. Never throws, whatever was thrown (a null-prototype object, a revoked Proxy, ...). */
+export function describeThrown(value: unknown): string {
+  try {
+    const text = String(value instanceof Error ? value.message : value);
+    return text.slice(0, 1_000).split('\n')[0]!.slice(0, 300);
+  } catch {
+    return `a value that cannot be shown (${typeof value})`;
+  }
+}
 const count = (n: number, what: string): string => `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`;
 
 export class BatchQueue {
@@ -96,11 +113,14 @@ export class BatchQueue {
   /** Wakes the pump when a throttle pause ends. */
   #pauseTimer: ReturnType<typeof setTimeout> | undefined;
   #stopThrottle: (() => void) | undefined;
+  /** When the queue first saw the current throttle pause (a pause is honoured for MAX_THROTTLE_PAUSE at most). */
+  #pausedSince: number | undefined;
   #flushWaiters: Array<{ target: number; resolve: () => void }> = [];
   #roomWaiters: Array<{ entry: Omit<Entry, 'seq'>; resolve: () => void; reject: (error: Error) => void }> = [];
   #closing: Promise<CloseReport> | undefined;
   #abandoned = false;
-  readonly #abort = new AbortController();
+  /** One per request in flight (no listeners pile up on a shared signal); aborted by a timed-out close(). */
+  readonly #requests = new Set<AbortController>();
 
   #delivered = 0;
   #failed = 0;
@@ -108,8 +128,9 @@ export class BatchQueue {
   #failures: DeliveryFailure[] = [];
   #failureCalls = 0;
 
-  /** Calls refused (400) in a row with nothing delivered in between; at the limit the queue stops halving. */
-  #refusedInARow = 0;
+  /** Batches (and their calls) refused whole, in a row, with nothing delivered in between: the 400 budget. */
+  #refusedBatches = 0;
+  #refusedCalls = 0;
 
   /** Without onError: counts not yet written to the log, and when the last summary was written. */
   #unreported = { failed: 0, dropped: 0, since: 0, lastReason: '' };
@@ -146,20 +167,23 @@ export class BatchQueue {
   add(call: PreparedCall, tag?: unknown): boolean {
     this.#assertOpen('enqueue');
     if (this.#held >= this.#maxQueueSize || this.#roomWaiters.length > 0) {
-      this.#dropped++;
-      this.#report({
-        kind: 'dropped',
-        calls: [call.call],
-        tags: [tag],
-        error: new QueueError(
+      this.#drop(
+        call,
+        tag,
+        new QueueError(
           `The queue is full (${this.#maxQueueSize} calls waiting or in flight); this call was not queued. ` +
             'Use `await enqueueAsync()` to wait for room, or raise `maxQueueSize`.',
         ),
-      });
+      );
       return false;
     }
     this.#admit({ json: call.json, bytes: call.bytes, tag });
     return true;
+  }
+
+  #drop(call: PreparedCall, tag: unknown, error: QueueError): void {
+    this.#dropped++;
+    this.#report({ kind: 'dropped', calls: [call.call], tags: [tag], error });
   }
 
   /** Queues a validated call (`enqueueAsync()`), waiting for room when the queue is full (backpressure). */
@@ -170,7 +194,21 @@ export class BatchQueue {
       this.#admit(entry);
       return Promise.resolve();
     }
-    return new Promise((resolve, reject) => this.#roomWaiters.push({ entry, resolve, reject }));
+    if (this.#roomWaiters.length >= this.#maxQueueSize) {
+      // un-awaited calls would pile up without bound: refuse (the rejection is marked handled, and the
+      // call is reported to onError as dropped, so not awaiting it neither crashes nor loses it silently)
+      const error = new QueueError(
+        `${this.#maxQueueSize} calls already wait for room in the queue (maxQueueSize); this call was not queued. ` +
+          '`await` each `enqueueAsync()` before the next, or raise `maxQueueSize`.',
+      );
+      this.#drop(call, tag, error);
+      const refused = Promise.reject(error);
+      refused.catch(noop);
+      return refused;
+    }
+    const waiting = new Promise<void>((resolve, reject) => this.#roomWaiters.push({ entry, resolve, reject }));
+    waiting.catch(noop); // close() rejects it: no unhandled rejection when nobody awaits it
+    return waiting;
   }
 
   /**
@@ -195,7 +233,9 @@ export class BatchQueue {
 
   async #close(timeout: number): Promise<CloseReport> {
     const closed = new QueueError('The client was closed before this call could be queued; it was not sent.');
-    for (const waiter of this.#roomWaiters.splice(0)) waiter.reject(closed);
+    const waiters = this.#roomWaiters.splice(0);
+    for (const waiter of waiters) waiter.reject(closed);
+    if (waiters.length) this.#log.warn(`close(): ${count(waiters.length, 'call')} waiting in enqueueAsync() for room not queued (rejected with QueueError)`);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const waits: Array<Promise<boolean>> = [this.flush().then(() => false)];
     // Infinity (or more than a timer can hold) waits for every call to be delivered or failed
@@ -204,12 +244,13 @@ export class BatchQueue {
     clearTimeout(timer);
     let pending: Entry[] = [];
     if (timedOut) {
-      pending = [...this.#inFlight].flatMap((b) => b.entries).concat(this.#waiting);
+      // parts of a halved batch may already be delivered or failed: those are not pending
+      pending = [...this.#inFlight].flatMap((b) => b.entries.filter((e) => !e.done)).concat(this.#waiting);
       this.#abandoned = true;
       this.#waiting = [];
       this.#inFlight.clear();
       this.#held = 0;
-      this.#abort.abort(new QueueError('close() timed out'));
+      for (const request of this.#requests) request.abort(new QueueError('close() timed out'));
       for (const waiter of this.#flushWaiters.splice(0)) waiter.resolve();
     }
     this.#stopTimer();
@@ -251,27 +292,49 @@ export class BatchQueue {
     return lowest;
   }
 
-  /** Requests allowed in flight now (0 while a throttle pause holds new ones back). */
+  /**
+   * Requests allowed in flight now (0 while a throttle pause holds new ones back). Whatever the throttle
+   * holds or does (a missing or NaN limit, an endless pause, an onRaise that throws), the queue goes on:
+   * an unusable limit means `maxConcurrentRequests` (below 1: 1), and a pause holds for MAX_THROTTLE_PAUSE
+   * at most.
+   */
   #room(): number {
     const throttle = this.#throttle;
-    if (!throttle) return this.#maxConcurrent - this.#inFlight.size;
-    this.#stopThrottle ??= throttle.onRaise(() => this.#pump());
-    const paused = throttle.pausedUntil - Date.now();
-    if (paused > 0) {
-      if (this.#pauseTimer === undefined && !this.#abandoned) {
-        this.#pauseTimer = setTimeout(() => {
-          this.#pauseTimer = undefined;
-          this.#pump();
-        }, Math.min(paused, MAX_TIMER_MS));
-        (this.#pauseTimer as { unref?: () => void }).unref?.();
-      }
-      return 0;
+    const max = this.#maxConcurrent;
+    if (!throttle) return max - this.#inFlight.size;
+    let limit: unknown;
+    let until: unknown;
+    if (!this.#stopThrottle) {
+      this.#stopThrottle = noop; // set first: an onRaise that calls its listener at once does not subscribe twice
+      this.#runHook('throttle.onRaise', () => {
+        const stop: unknown = throttle.onRaise(() => this.#pump());
+        if (typeof stop === 'function') this.#stopThrottle = stop as () => void;
+      });
     }
+    this.#runHook('throttle', () => {
+      limit = throttle.limit;
+      until = throttle.pausedUntil;
+    });
+    const now = Date.now();
+    if (typeof until === 'number' && until > now) {
+      const end = Math.min(until, (this.#pausedSince ??= now) + MAX_THROTTLE_PAUSE);
+      if (end > now) {
+        if (this.#pauseTimer === undefined && !this.#abandoned) {
+          this.#pauseTimer = setTimeout(() => {
+            this.#pauseTimer = undefined;
+            this.#pump();
+          }, end - now);
+          (this.#pauseTimer as { unref?: () => void }).unref?.();
+        }
+        return 0;
+      }
+    } else this.#pausedSince = undefined;
     if (this.#pauseTimer !== undefined) {
       clearTimeout(this.#pauseTimer); // the pause ended early (a raise): a later pause arms its own timer
       this.#pauseTimer = undefined;
     }
-    return Math.min(this.#maxConcurrent, Math.max(1, throttle.limit)) - this.#inFlight.size;
+    const allowed = typeof limit === 'number' && limit === limit ? Math.max(1, Math.min(Math.floor(limit), max)) : max;
+    return allowed - this.#inFlight.size;
   }
 
   #pump(): void {
@@ -301,13 +364,18 @@ export class BatchQueue {
       bytes += next;
       taken++;
     }
-    return { entries: this.#waiting.splice(0, Math.max(taken, 1)) };
+    return { entries: this.#waiting.splice(0, Math.max(taken, 1)), refused: 0 };
   }
 
   #start(batch: Batch): void {
     this.#inFlight.add(batch);
-    void this.#deliver(batch.entries).then(() => {
+    void this.#deliver(batch, batch.entries).then(() => {
       if (this.#abandoned) return;
+      if (batch.refused === batch.entries.length) {
+        // every call refused, halving found none the API accepts
+        this.#refusedBatches++;
+        this.#refusedCalls += batch.refused;
+      }
       this.#inFlight.delete(batch);
       this.#held -= batch.entries.length;
       this.#settled();
@@ -315,58 +383,57 @@ export class BatchQueue {
   }
 
   /**
-   * The 400 budget. Halving isolates a few bad calls cheaply (one in 1,000 costs about 2·log2(1000)
-   * requests), but against a server that refuses everything it would cost 2 requests per call. Once
-   * `REFUSED_CALLS_BEFORE_GIVING_UP` calls were refused in a row, one by one, with nothing delivered in
-   * between, refused batches are failed whole instead; any delivery starts the count again.
+   * The 400 budget. Halving isolates bad calls cheaply (one in 1,000 costs about 2·log2(1000) requests),
+   * but against a server that refuses everything it costs 2 requests per call. Once
+   * `REFUSED_BATCHES_BEFORE_GIVING_UP` batches (and `REFUSED_CALLS_BEFORE_GIVING_UP` calls) in a row were
+   * refused whole, halving finding not one call the API accepts, with nothing delivered in between,
+   * refused batches are failed whole instead; any delivery restores halving.
    */
   get #refusesEverything(): boolean {
-    return this.#refusedInARow >= REFUSED_CALLS_BEFORE_GIVING_UP;
+    return this.#refusedBatches >= REFUSED_BATCHES_BEFORE_GIVING_UP && this.#refusedCalls >= REFUSED_CALLS_BEFORE_GIVING_UP;
   }
 
-  /** Sends entries; a 400 on several calls is isolated by halving, so good calls still arrive. */
-  async #deliver(entries: Entry[]): Promise<void> {
+  /** Sends entries (all or part of `batch`); a 400 on several calls is isolated by halving, so good calls still arrive. */
+  async #deliver(batch: Batch, entries: Entry[]): Promise<void> {
+    const request = new AbortController();
+    this.#requests.add(request);
     try {
-      await this.#send(`[${entries.map((e) => e.json).join(',')}]`, this.#abort.signal);
-      this.#accepted(entries);
+      await this.#send(`[${entries.map((e) => e.json).join(',')}]`, request.signal);
+      if (!this.#abandoned) this.#accepted(entries); // after a timed-out close(), its report said pending
     } catch (error) {
       if (this.#abandoned) return;
-      if (error instanceof UnexpectedResponseError && error.status < 300) {
-        this.#accepted(entries); // accepted, with an odd body
-        return;
-      }
       if (error instanceof BadRequestError) {
-        if (entries.length > 1 && this.#refusesEverything) {
-          this.#refusedInARow += entries.length;
-          this.#fail(entries, this.#apiChanged(error));
-          return;
-        }
-        if (entries.length > 1) {
+        if (entries.length > 1 && !this.#refusesEverything) {
+          this.#requests.delete(request);
           const half = Math.ceil(entries.length / 2);
-          await this.#deliver(entries.slice(0, half));
-          await this.#deliver(entries.slice(half));
+          await this.#deliver(batch, entries.slice(0, half));
+          if (!this.#abandoned) await this.#deliver(batch, entries.slice(half));
           return;
         }
-        this.#refusedInARow++;
+        batch.refused += entries.length;
+        if (entries.length > 1) error = this.#apiChanged(error);
       }
-      const reason = error instanceof ThriveStackError ? error : new ThriveStackError(String(error), { cause: error });
-      this.#fail(entries, reason);
+      // a 2xx without the documented body (UnexpectedResponseError) is failed too: not counted as delivered
+      this.#fail(entries, error instanceof ThriveStackError ? error : new ThriveStackError(describeThrown(error), { cause: error }));
+    } finally {
+      this.#requests.delete(request);
     }
   }
 
   #apiChanged(error: BadRequestError): BadRequestError {
     return new BadRequestError(
-      `ThriveStack refused (400) ${REFUSED_CALLS_BEFORE_GIVING_UP} calls in a row, each sent alone, with nothing accepted in ` +
-        'between: it refuses calls this client considers valid, most likely because the API changed. Upgrade the package ' +
-        '(npm install thrivestack-group@latest); these calls were not sent again in smaller parts. ' +
-        `ThriveStack said: ${error.serverMessage ?? error.message}`,
+      `ThriveStack refused (400) ${this.#refusedBatches} batches in a row, whole, with nothing accepted in ` +
+        'between (halving each down to single calls found not one it accepts): it refuses calls this client considers ' +
+        'valid, most likely because the API changed. Upgrade the package (npm install thrivestack-group@latest); ' +
+        `these calls were not sent again in smaller parts. ThriveStack said: ${error.serverMessage ?? error.message}`,
       { status: error.status, serverMessage: error.serverMessage, headers: error.headers, attempts: error.attempts, requestId: error.requestId },
     );
   }
 
   #accepted(entries: Entry[]): void {
+    for (const e of entries) e.done = true;
     this.#delivered += entries.length;
-    this.#refusedInARow = 0;
+    this.#refusedBatches = this.#refusedCalls = 0;
     const hook = this.#onDelivered;
     if (!hook) return;
     const delivery: Delivery = { count: entries.length, tags: entries.map((e) => e.tag) };
@@ -374,6 +441,7 @@ export class BatchQueue {
   }
 
   #fail(entries: Entry[], error: ThriveStackError): void {
+    for (const e of entries) e.done = true;
     this.#failed += entries.length;
     this.#report({ kind: 'failed', calls: parseCalls(entries), tags: entries.map((e) => e.tag), error });
   }
@@ -445,8 +513,7 @@ export class BatchQueue {
     try {
       run();
     } catch (hookError) {
-      const text = hookError instanceof Error ? hookError.message : String(hookError);
-      this.#log.warn(`the ${name} hook threw (ignored; the queue goes on): ${text.split('\n')[0]!.slice(0, 300)}`);
+      this.#log.warn(`the ${name} hook threw (ignored; the queue goes on): ${describeThrown(hookError)}`);
     }
   }
 
@@ -458,7 +525,9 @@ export class BatchQueue {
   #stopPause(): void {
     if (this.#pauseTimer !== undefined) clearTimeout(this.#pauseTimer);
     this.#pauseTimer = undefined;
-    this.#stopThrottle?.();
+    this.#pausedSince = undefined;
+    const stop = this.#stopThrottle;
     this.#stopThrottle = undefined;
+    if (stop) this.#runHook('throttle.onRaise stop', stop);
   }
 }

@@ -5,6 +5,7 @@ import {
   QueueError,
   ServerError,
   ThriveStack,
+  UnexpectedResponseError,
   ValidationError,
   type DeliveryFailure,
 } from '../src/index.js';
@@ -158,12 +159,18 @@ describe('flush()', () => {
     expect(failures[0]!.calls).toEqual([{ group_id: 'acct-1', user_id: 'user-1' }]);
   });
 
-  it('counts a 200 with an odd body as delivered', async () => {
-    const { client, failures } = await setup({ plan: () => ({ type: 'malformed' }) });
-    client.enqueue(call(1));
+  it('does not count a 200 with an odd body as delivered: the calls go to onError as failed (most likely accepted)', async () => {
+    const delivered: unknown[] = [];
+    const { s, client, failures } = await setup({ plan: () => ({ type: 'malformed' }) }, { onDelivered: (d) => delivered.push(...d.tags) });
+    client.enqueue(call(1), { tag: 'row-1' });
     const report = await client.close();
-    expect(report.delivered).toBe(1);
-    expect(failures).toEqual([]);
+    expect(report).toMatchObject({ delivered: 0, failed: 1, pending: 0 });
+    expect(delivered).toEqual([]);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ kind: 'failed', tags: ['row-1'], calls: [{ group_id: 'acct-1', user_id: 'user-1' }] });
+    expect(failures[0]!.error).toBeInstanceOf(UnexpectedResponseError);
+    expect(failures[0]!.error.message).toMatch(/most likely accepted.*Do not resend blindly; check baseUrl/s);
+    expect(s.log).toHaveLength(1); // neither retried nor halved
   });
 });
 
