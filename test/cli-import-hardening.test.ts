@@ -162,17 +162,18 @@ describe('4. one import at a time per checkpoint', () => {
     const input = dir.file('lock.ndjson');
     writeFileSync(input, ndjson(0, 50));
     const checkpoint = dir.file('lock.ckpt');
-    const args = ['import', input, '--base-url', s.url, '--checkpoint', checkpoint, '--quiet', '--timeout', '60000'];
+    const args = ['import', input, '--base-url', s.url, '--checkpoint', checkpoint, '--timeout', '60000'];
     const first = spawnCli(args, { env });
     await waitFor(() => s.log.length > 0, 30_000, 'the first import to send');
     expect(existsSync(`${checkpoint}.lock`)).toBe(true);
-    const second = await runCli(args, { env });
+    const second = await runCli([...args, '--quiet'], { env });
     expect(second.code, second.stderr).toBe(2);
     expect(second.stderr).toMatch(new RegExp(`another import \\(PID ${first.pid}\\) is using --checkpoint`));
     expect(s.log).toHaveLength(1); // the second sent nothing
     first.kill('SIGINT');
-    first.kill('SIGINT'); // abandon the request that hangs
-    await first.output;
+    await waitFor(() => first.stderrText().includes('stopping'), 30_000, 'the first Ctrl-C to be taken');
+    first.kill('SIGINT'); // abandon the request that hangs (two signals sent at once may arrive as one)
+    expect((await first.output).code).toBe(130);
     expect(existsSync(`${checkpoint}.lock`)).toBe(false);
   });
 

@@ -11,6 +11,10 @@
  * Rejected and failed rows are never recorded. Two different calls share a key with a probability of
  * about n²/2⁶⁵ (3 in a million for 10,000,000 rows).
  *
+ * The file starts with a magic line and a JSON line naming the API that acknowledged its rows (base
+ * URL and an API key fingerprint, `checkpointIdentity`); a checkpoint used against another API or key
+ * is refused, since its rows say nothing about what that API has.
+ *
  * Cost: 8 bytes per acknowledged row on disk and in memory (plus 1 bit while resuming, and 12 bytes
  * per write): 10,000,000 rows take an 80 MB checkpoint.
  *
@@ -22,6 +26,7 @@
  * small --batch-size never waits for one disk flush per request, and a write costs only the rows it
  * adds, however large the checkpoint. A record torn by a kill fails its checksum and is ignored when
  * the checkpoint is read: its rows count as not acknowledged (they are sent again), never the other way.
+ * Damage in the middle is skipped byte by byte up to the next intact record, and reported (`damage`).
  */
 import { closeSync, fdatasync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, write, writeSync } from 'node:fs';
 import { promisify } from 'node:util';

@@ -72,14 +72,17 @@ Input:
           works). Values are trimmed of leading and trailing spaces (--no-trim keeps them); empty cells
           are left out; reserved traits get their type (employees is a number), other cells are text.
 
-Rows that fail validation, rows over the 2 MB request limit and rows nested deeper than 100 levels
-are rejected with their line number and never sent. Progress goes to stderr (a line redrawn on a
-terminal, a line every 5 s otherwise); the summary to stdout (JSON with --json).
+Rows that fail validation, rows over the 2 MB request limit, rows nested more than 100 levels deep
+below a field, rows not valid UTF-8 and CSV rows with a quote inside an unquoted field are rejected
+with their line number and never sent. Progress goes to stderr (a line redrawn on a terminal, a line
+every 5 s otherwise); the summary to stdout (JSON with --json).
 
 With --checkpoint, every row ThriveStack acknowledges is recorded by its content. Run the same command
 again (also after kill -9) to resume: a row is skipped only when the very same call was acknowledged
 before; every other row is sent. Rows in flight at a kill are sent again: at most
-2 x concurrency x batch-size rows (concurrency x batch-size + 100 when that is more). Ctrl-C
+2 x concurrency x batch-size rows (concurrency x batch-size + 100 when that is more). A checkpoint
+belongs to the API (--base-url) and key that acknowledged its rows: used with another, it is refused;
+one import at a time uses it (FILE.lock). Ctrl-C
 stops reading, lets the requests in flight finish, saves the checkpoint and exits; a second Ctrl-C
 abandons the requests in flight.
 
