@@ -15,6 +15,7 @@ import { readNdjson } from '../src/cli/read-ndjson.js';
 import { startFaultServer, type FaultServer, type FaultServerOptions } from './support/fault-server.js';
 import { CSV_HEADER, countByUser, csvLine, runCli, spawnCli, tempDir, waitFor, wireRow, writeLines } from './support/cli.js';
 import { scaled } from './support/test-scale.js';
+import { cliWords } from '../src/cli/connection.js';
 
 const KEY = 'test-key-cli-hardening-0123456789';
 const env = { THRIVESTACK_API_KEY: KEY };
@@ -411,6 +412,22 @@ describe('11. messages', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--base-url');
     expect(result.stderr).not.toMatch(/baseUrl|allowInsecureHttp/);
+  });
+
+  it('one rate-limited request is "it", not "them"', async () => {
+    const s = await server({ plan: ({ index }) => (index === 0 ? { type: 'status', status: 429, headers: { 'retry-after': '0' } } : { type: 'ok' }) });
+    const input = dir.file('rl.ndjson');
+    writeFileSync(input, ndjson(0, 5));
+    const result = await runCli(['import', input, '--base-url', s.url, '--min-retry-delay', '0'], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('ThriveStack rate-limited 1 request; the import slowed down and retried it\n');
+  });
+
+  it('library messages name the command line\'s flags and variable, not the options', () => {
+    expect(cliWords('check `baseUrl` and raise `maxRetries`; pass the API key as `apiKey`.')).toBe(
+      'check --base-url and raise --max-retries; pass the API key as THRIVESTACK_API_KEY (or --api-key-file).',
+    );
+    expect(cliWords('check baseUrl points at the ThriveStack API')).toBe('check --base-url points at the ThriveStack API');
   });
 
   it('--quiet without --rejects prints a few rejected rows and a count, not thousands', async () => {
