@@ -32,6 +32,7 @@ import { closeSync, fdatasync, fsyncSync, openSync, readFileSync, readdirSync, r
 import { promisify } from 'node:util';
 import * as crypto from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+import { processAlive } from './lock.js';
 
 const MAGIC = 'thrivestack-import-checkpoint v3\n';
 const MAGIC_V2 = 'thrivestack-import-checkpoint v2\n';
@@ -437,14 +438,5 @@ export class Checkpoint {
       this.#savedFresh = upTo;
       for (const listener of this.#savedListeners) listener();
     }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -2,10 +2,10 @@
  * One import at a time per checkpoint: `<checkpoint>.lock` holds the PID of the import using it. Two
  * imports writing one checkpoint would each send the rows the other has not recorded yet (duplicates
  * beyond the bound) and interleave their records. The lock appears atomically with its PID in it (a
- * temp file hard-linked to the lock's name, which fails if the lock exists); a lock whose process is
- * gone (killed) is taken over.
+ * temp file hard-linked to the lock's name, which fails if the lock exists; an exclusive `wx` create
+ * where hard links are not supported); a lock whose process is gone (killed) is taken over.
  */
-import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { UsageError } from './args.js';
 
 export class CheckpointLock {
@@ -30,7 +30,7 @@ export class CheckpointLock {
     try {
       for (let attempt = 0; ; attempt++) {
         try {
-          linkSync(temp, path);
+          createExclusive(temp, path);
           return new CheckpointLock(path);
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
@@ -69,6 +69,26 @@ export class CheckpointLock {
       unlinkSync(this.path);
     } catch {
       // gone already
+    }
+  }
+}
+
+/**
+ * Creates `path` holding this process's PID, failing with EEXIST if it exists: a hard link of `temp`
+ * (the lock appears with its PID already in it), or, where the file system has no hard links, an
+ * exclusive create (`wx`) and a write.
+ */
+function createExclusive(temp: string, path: string): void {
+  try {
+    linkSync(temp, path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
+    const fd = openSync(path, 'wx');
+    try {
+      writeSync(fd, `${process.pid}\n`);
+    } finally {
+      closeSync(fd);
     }
   }
 }
