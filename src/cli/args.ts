@@ -12,7 +12,6 @@ const MAX_ECHO = 16;
 
 /** A value the user typed, for a message: quoted when short and plain, else only its length. */
 export function echo(text: string): string {
-  // eslint-disable-next-line no-control-regex
   if (text.length <= MAX_ECHO && !/[\x00-\x1f\x7f-\x9f]/.test(text)) return JSON.stringify(text);
   return `(a ${text.length}-character value, not shown)`;
 }
