@@ -241,7 +241,7 @@ describe('input and usage', () => {
     const input = Array.from({ length: 50 }, (_, i) => JSON.stringify(wireRow(i))).join('\n');
     const result = await runCli(['import', '-', '--format', 'ndjson', '--base-url', s.url, '--quiet'], { env: { THRIVESTACK_API_KEY: KEY }, input });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^50 rows read, 50 sent \(acknowledged\), 0 rejected, 0 failed in /);
+    expect(result.stdout).toMatch(/^50 rows read: 50 sent \(acknowledged\), 0 rejected, 0 failed in /);
     expect(result.stderr).toBe('');
     expect(s.accepted.map(canonical)).toEqual(Array.from({ length: 50 }, (_, i) => canonical(wireRow(i))));
   });

@@ -8,7 +8,8 @@ import { fromWireCall, wirePath } from '../src/from-wire.js';
 import { prepareCall } from '../src/validate.js';
 import { MAX_REQUEST_BYTES } from '../src/generated/constants.js';
 import { RESERVED_TRAIT_TYPES, typedTrait } from '../src/cli/reserved-traits.js';
-import { Checkpoint, CheckpointError, rowKey } from '../src/cli/checkpoint.js';
+import { Checkpoint, CheckpointError, checkpointIdentity, rowKey } from '../src/cli/checkpoint.js';
+const ID = checkpointIdentity('http://127.0.0.1:1', 'test-key');
 import { cappedLines } from '../src/cli/capped-lines.js';
 import { nestingDeeperThan } from '../src/cli/nesting.js';
 import { assertDistinct } from '../src/cli/paths.js';
@@ -195,12 +196,14 @@ describe('CSV columns', () => {
     ]);
   });
 
-  it('broken quoting is reported as an unreadable row, not a crash', async () => {
+  it('broken quoting is reported once as a rejected row with its cells, not a crash, and the next rows are read', async () => {
     const rows = [];
-    for await (const row of readCsv(Readable.from(['group_id,user_id\ng1,u1\ng2,"u2"x\n']))) rows.push(row);
+    for await (const row of readCsv(Readable.from(['group_id,user_id\ng1,u1\ng2,"u2"x\ng3,u3\n']))) rows.push(row);
     expect(rows[0]).toMatchObject({ line: 2, wire: { group_id: 'g1', user_id: 'u1' } });
-    expect(rows.slice(1).every((r) => r.error?.startsWith('unreadable CSV'))).toBe(true);
-    expect(rows[1]!.line).toBe(3);
+    expect(rows[1]).toMatchObject({ line: 3, original: ['g2', '"u2"x'] });
+    expect(rows[1]!.error).toMatch(/a quote \(\"\) inside a field/);
+    expect(rows[2]).toMatchObject({ line: 4, wire: { group_id: 'g3', user_id: 'u3' } });
+    expect(rows).toHaveLength(3);
   });
 
   it('NDJSON rows: blank lines skipped but counted, a BOM removed, bad JSON reported', async () => {
@@ -229,13 +232,13 @@ describe('Checkpoint (content-keyed)', () => {
 
   it('skips a row only while an acknowledged copy of the very same call is left unclaimed', async () => {
     const path = dir.file('c1.ckpt');
-    const first = Checkpoint.load(path);
+    const first = Checkpoint.load(path, ID);
     expect(first.previousRows).toBe(0);
     first.start();
     first.acknowledge([key('a'), key('a'), key('b')]);
     await first.durable();
     expect(readdirSync(dir.path).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    const second = Checkpoint.load(path);
+    const second = Checkpoint.load(path, ID);
     expect(second.previousRows).toBe(3);
     expect(second.claim(key('a'))).toBe(true);
     expect(second.claim(key('a'))).toBe(true);
@@ -249,11 +252,11 @@ describe('Checkpoint (content-keyed)', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 60 }), fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 60 }), async (acked, rerun) => {
         const path = dir.file(`p${n++}.ckpt`);
-        const checkpoint = Checkpoint.load(path);
+        const checkpoint = Checkpoint.load(path, ID);
         checkpoint.start();
         checkpoint.acknowledge(acked.map((i) => key(String(i))));
         await checkpoint.durable();
-        const loaded = Checkpoint.load(path);
+        const loaded = Checkpoint.load(path, ID);
         const left = new Map<number, number>();
         for (const i of acked) left.set(i, (left.get(i) ?? 0) + 1);
         for (const i of rerun) {
@@ -268,7 +271,7 @@ describe('Checkpoint (content-keyed)', () => {
 
   it('batches its disk flushes: 2,000 acknowledgements one row at a time take far fewer writes', async () => {
     const path = dir.file('c2.ckpt');
-    const checkpoint = Checkpoint.load(path);
+    const checkpoint = Checkpoint.load(path, ID);
     checkpoint.start();
     let writes = 0;
     checkpoint.onSaved(() => writes++);
@@ -278,7 +281,7 @@ describe('Checkpoint (content-keyed)', () => {
     }
     await checkpoint.durable();
     expect(checkpoint.unsaved).toBe(0);
-    expect(Checkpoint.load(path).previousRows).toBe(2_000);
+    expect(Checkpoint.load(path, ID).previousRows).toBe(2_000);
     expect(writes).toBeLessThan(100);
   });
 
@@ -290,7 +293,7 @@ describe('Checkpoint (content-keyed)', () => {
 
   it('costs 8 bytes per row on disk', async () => {
     const path = dir.file('c3.ckpt');
-    const checkpoint = Checkpoint.load(path);
+    const checkpoint = Checkpoint.load(path, ID);
     checkpoint.start();
     checkpoint.acknowledge(Array.from({ length: 10_000 }, (_, i) => key(`r${i}`)));
     await checkpoint.durable();
@@ -304,7 +307,7 @@ describe('Checkpoint (content-keyed)', () => {
     const live = `${path}.1.tmp`; // pid 1 is always alive
     writeFileSync(stale, 'half a write');
     writeFileSync(live, 'someone else');
-    Checkpoint.load(path).start();
+    Checkpoint.load(path, ID).start();
     expect(existsSync(stale)).toBe(false);
     expect(existsSync(live)).toBe(true);
     expect(existsSync(path)).toBe(true);
@@ -313,48 +316,48 @@ describe('Checkpoint (content-keyed)', () => {
   it('refuses a file that is not a checkpoint, and one of the earlier line-range format', () => {
     const junk = dir.file('junk.ckpt');
     writeFileSync(junk, 'not a checkpoint');
-    expect(() => Checkpoint.load(junk)).toThrow(CheckpointError);
-    expect(() => Checkpoint.load(junk)).toThrow(/is not a thrivestack import checkpoint/);
+    expect(() => Checkpoint.load(junk, ID)).toThrow(CheckpointError);
+    expect(() => Checkpoint.load(junk, ID)).toThrow(/is not a thrivestack import checkpoint/);
     writeFileSync(junk, JSON.stringify({ version: 1, acknowledged: [[1, 5]], acknowledgedRows: 5 }));
-    expect(() => Checkpoint.load(junk)).toThrow(/written by an earlier version/);
+    expect(() => Checkpoint.load(junk, ID)).toThrow(/written by an earlier version/);
   });
 
   it('a record torn by a kill (cut short, or zero-filled) counts as not acknowledged, never the other way', async () => {
     const path = dir.file('c5.ckpt');
-    const checkpoint = Checkpoint.load(path);
+    const checkpoint = Checkpoint.load(path, ID);
     checkpoint.start();
     checkpoint.acknowledge([key('x'), key('y')]);
     await checkpoint.durable();
     checkpoint.acknowledge([key('z')]);
     await checkpoint.close();
-    expect(Checkpoint.load(path).previousRows).toBe(3);
+    expect(Checkpoint.load(path, ID).previousRows).toBe(3);
     const whole = readFileSync(path);
     writeFileSync(path, whole.subarray(0, whole.length - 3)); // the last append cut short
-    const torn = Checkpoint.load(path);
+    const torn = Checkpoint.load(path, ID);
     expect(torn.previousRows).toBe(2);
     expect(torn.claim(key('z'))).toBe(false);
     writeFileSync(path, Buffer.concat([whole, Buffer.alloc(64)])); // a zero-filled tail
-    expect(Checkpoint.load(path).previousRows).toBe(3);
+    expect(Checkpoint.load(path, ID).previousRows).toBe(3);
     // the next run's start() rewrites it whole, without the torn record
     writeFileSync(path, whole.subarray(0, whole.length - 3));
-    const next = Checkpoint.load(path);
+    const next = Checkpoint.load(path, ID);
     next.start();
     await next.close();
     expect(readFileSync(path).length).toBeLessThan(whole.length);
-    expect(Checkpoint.load(path).previousRows).toBe(2);
+    expect(Checkpoint.load(path, ID).previousRows).toBe(2);
   });
 
   it('a write that fails makes durable() reject (the import stops rather than claim rows it did not record)', async () => {
     const path = dir.file('c6.ckpt');
     const failing = { write: () => Promise.reject(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })), datasync: () => Promise.resolve() };
-    const checkpoint = Checkpoint.load(path, failing);
+    const checkpoint = Checkpoint.load(path, ID, failing);
     checkpoint.start();
     checkpoint.acknowledge([key('z')]);
     await expect(checkpoint.durable()).rejects.toThrow(/no space left/);
     expect(checkpoint.error).toBeDefined();
     expect(checkpoint.unsaved).toBe(1);
     await expect(checkpoint.close()).rejects.toThrow();
-    expect(Checkpoint.load(path).previousRows).toBe(0);
+    expect(Checkpoint.load(path, ID).previousRows).toBe(0);
   });
 });
 
@@ -381,7 +384,7 @@ describe('reading with a cap', () => {
     expect(rows.map((r) => [r.line, r.wire ?? r.error?.slice(0, 20)])).toEqual([
       [1, { a: 1 }],
       [2, 'row is 60,000 bytes,'],
-      [3, 'nests deeper than 10'],
+      [3, 'nests more than 100 '],
       [4, { b: 2 }],
     ]);
     expect(rows[1]!.truncated).toBe(true);
@@ -526,8 +529,8 @@ describe('Progress', () => {
   });
 
   it('summaries use correct plurals', () => {
-    const one: Summary = { ...newStats(0), read: 1, sent: 1, abandoned: 0, seconds: 1, rowsPerSecond: 1, outcome: 'complete', exitCode: 0 };
-    expect(summaryText(one)).toMatch(/^1 row read, 1 sent/);
+    const one: Summary = { ...newStats(0), read: 1, sent: 1, abandoned: 0, unsent: 0, seconds: 1, rowsPerSecond: 1, outcome: 'complete', exitCode: 0 };
+    expect(summaryText(one)).toMatch(/^1 row read: 1 sent/);
     expect(summaryText({ ...one, read: 2 })).toMatch(/^2 rows read/);
     expect(summaryText({ ...one, read: 1, outcome: 'dry-run' })).toMatch(/^Dry run: nothing was sent\. 1 row read, 1 valid, 0 rejected/);
   });

@@ -7,6 +7,15 @@ import { parseArgs } from 'node:util';
 /** A mistake in how the command was called: exit 2, with one line saying what is wrong. */
 export class UsageError extends Error {}
 
+/** Longest user-typed string a message repeats; longer ones (an API key typed where an argument belongs) are not shown. */
+const MAX_ECHO = 16;
+
+/** A value the user typed, for a message: quoted when short and plain, else only its length. */
+export function echo(text: string): string {
+  if (text.length <= MAX_ECHO && !/[\x00-\x1f\x7f-\x9f]/.test(text)) return JSON.stringify(text);
+  return `(a ${text.length}-character value, not shown)`;
+}
+
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
@@ -67,7 +76,11 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
   const count = parsed.positionals.length;
   const allowed = spec.positionals ?? { min: 0, max: 0, names: '' };
   if (count < allowed.min) throw new UsageError(`missing ${allowed.names}`);
-  if (count > allowed.max) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[allowed.max])}`);
+  if (count > allowed.max) {
+    const extra = parsed.positionals[allowed.max]!;
+    const hint = extra.length > MAX_ECHO ? ' (the API key goes in THRIVESTACK_API_KEY or --api-key-file, never on the command line)' : '';
+    throw new UsageError(`unexpected argument ${echo(extra)}${hint}`);
+  }
   return { values, positionals: parsed.positionals };
 }
 
@@ -75,7 +88,7 @@ function describeParseError(error: Error & { code?: string }, spec: CommandSpec)
   const option = /'(-[^']*)'/.exec(error.message)?.[1];
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown option ${option ?? ''}`.trim();
+      return option === undefined ? 'unknown option' : `unknown option ${option.length <= MAX_ECHO ? option : echo(option)}`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
       const name = /--([\w-]+)/.exec(error.message)?.[1];
       const takesValue = name !== undefined && spec.options[name]?.type === 'string';
@@ -103,7 +116,7 @@ export function integerOption(name: string, text: string | undefined, min: numbe
   if (text === undefined) return undefined;
   const value = Number(text);
   if (text.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got ${echo(text)}`);
   }
   return value;
 }

@@ -21,7 +21,20 @@ export interface Oversized {
   prefix: string;
 }
 
-export type RawLine = { line: number; text: string } | { line: number; oversized: Oversized };
+/** `invalidUtf8`: the line's bytes are not UTF-8 (`text` has U+FFFD in their place). */
+export type RawLine = { line: number; text: string; invalidUtf8?: true } | { line: number; oversized: Oversized };
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Whether `bytes` are valid UTF-8 (checked only when decoding produced a U+FFFD, which is rare). */
+function validUtf8(bytes: Uint8Array): boolean {
+  try {
+    STRICT_UTF8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function oversizedReason(o: Oversized): string {
   return (
@@ -59,7 +72,8 @@ export async function* cappedLines(stream: Readable, cap = MAX_ROW_BYTES, signal
     parts = [];
     partBytes = 0;
     if (buffer.length > 0 && buffer[buffer.length - 1] === CR) buffer = buffer.subarray(0, buffer.length - 1);
-    return { line: at, text: buffer.toString('utf8') };
+    const text = buffer.toString('utf8');
+    return text.includes('\uFFFD') && !validUtf8(buffer) ? { line: at, text, invalidUtf8: true } : { line: at, text };
   };
   const keep = (piece: Buffer): void => {
     if (dropping) {
@@ -108,16 +122,34 @@ export interface OversizedRecord extends Oversized {
   editorBreaks: number;
 }
 
+/** Why the CSV reader must reject a record the parser reads without complaint (see `CsvRecordCap.flagged`). */
+export type CsvRecordFlag = 'stray-quote' | 'invalid-utf8';
+
+const BOM = [0xef, 0xbb, 0xbf];
+
+/** Quote states, as csv-parse has them with `relax_quotes`. */
+const FIELD_START = 0; // nothing of the field read yet: a quote here opens a quoted field
+const UNQUOTED = 1; // inside an unquoted field: a quote is a literal character (and makes the record suspect)
+const QUOTED = 2; // inside a quoted field: line breaks and commas are part of the value
+const QUOTE_IN_QUOTED = 3; // a quote inside a quoted field: `""` is an escaped quote, else it closes the field
+
 /**
  * A filter in front of the CSV parser: passes records through unchanged while they are at most
  * `cap` bytes, and replaces a longer one (quoted line breaks included) by one record holding
- * `OVERSIZED_CSV_MARK`, keeping its details for `taken()`. Tracks quotes (RFC 4180: `""` inside a
- * quoted cell toggles twice) to tell a record's end from a line break inside a cell. Holds back at
- * most one record's first `cap` bytes.
+ * `OVERSIZED_CSV_MARK`, keeping its details for `taken()`. Tracks quotes exactly as csv-parse does
+ * with `relax_quotes` (a quote opens a quoted field only at the very start of a field; inside one,
+ * `""` is a quote and a quote followed by a comma or line break closes it; any other quote is a
+ * literal character), so it never mistakes where a record ends, whatever stray quotes a row holds.
+ * Records with a stray quote or with bytes that are not UTF-8 are flagged by the line they start on
+ * (`flagged`), for the reader to reject. Holds back at most one record's first `cap` bytes.
  */
 export class CsvRecordCap extends Transform {
   readonly #cap: number;
-  #inQuotes = false;
+  #quote = FIELD_START;
+  /** UTF-8: continuation bytes still expected, and the range the next one must be in. */
+  #need = 0;
+  #lower = 0x80;
+  #upper = 0xbf;
   /** The current record's bytes from earlier chunks, held back (it may still grow past the cap). */
   #held: Buffer[] = [];
   #heldBytes = 0;
@@ -128,7 +160,13 @@ export class CsvRecordCap extends Transform {
   /** Editor breaks inside quotes in the current record so far. */
   #recordBreaks = 0;
   #lastWasCr = false;
+  /** Bytes of a leading byte-order mark seen so far (csv-parse drops it: it is not part of a field). */
+  #bom = 0;
   readonly #found: OversizedRecord[] = [];
+  /** At the end of the input: the line where a quoted field that is never closed starts. */
+  unclosedQuoteLine: number | undefined;
+  /** Records to reject, by the editor line they start on (taken by the reader as it meets them). */
+  readonly flagged = new Map<number, CsvRecordFlag>();
 
   constructor(cap = MAX_ROW_BYTES) {
     super();
@@ -140,17 +178,73 @@ export class CsvRecordCap extends Transform {
     return this.#found.shift();
   }
 
+  #flag(flag: CsvRecordFlag): void {
+    if (!this.flagged.has(this.#recordLine)) this.flagged.set(this.#recordLine, flag);
+  }
+
+  /** Checks one byte of UTF-8 (called for bytes ≥ 0x80, and for any byte while a sequence is open). */
+  #utf8(c: number): void {
+    if (this.#need > 0) {
+      if (c >= this.#lower && c <= this.#upper) {
+        this.#need--;
+        this.#lower = 0x80;
+        this.#upper = 0xbf;
+        return;
+      }
+      this.#need = 0;
+      this.#lower = 0x80;
+      this.#upper = 0xbf;
+      this.#flag('invalid-utf8');
+      if (c < 0x80) return;
+    }
+    if (c >= 0xc2 && c <= 0xdf) this.#need = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      this.#need = 2;
+      if (c === 0xe0) this.#lower = 0xa0;
+      else if (c === 0xed) this.#upper = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      this.#need = 3;
+      if (c === 0xf0) this.#lower = 0x90;
+      else if (c === 0xf4) this.#upper = 0x8f;
+    } else this.#flag('invalid-utf8');
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     let passFrom = 0; // chunk bytes before this were pushed or dropped
     let recordFrom = 0; // where the current record's bytes in this chunk start
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk[i]!;
-      if (c === 0x22) this.#inQuotes = !this.#inQuotes;
+      if (c >= 0x80 || this.#need > 0) this.#utf8(c);
+      if (this.#bom >= 0 && this.#bom < 3 && c === BOM[this.#bom] && this.#line === 1 && this.#quote === FIELD_START) {
+        this.#bom++;
+        if (this.#heldBytes + (i + 1 - recordFrom) <= this.#cap) continue;
+      } else {
+        this.#bom = -1;
+      }
+      let quote = this.#quote;
+      if (quote === QUOTE_IN_QUOTED) {
+        // the quote before this byte: escaped (`""`), closing (then a comma or line break), or literal
+        if (c === 0x22) quote = QUOTED;
+        else if (c === 0x2c || c === NL || c === CR) quote = UNQUOTED;
+        else {
+          quote = UNQUOTED;
+          this.#flag('stray-quote');
+        }
+      } else if (c === 0x22) {
+        if (quote === FIELD_START) quote = QUOTED;
+        else if (quote === QUOTED) quote = QUOTE_IN_QUOTED;
+        else this.#flag('stray-quote');
+      } else if (quote === FIELD_START) {
+        if (c !== 0x2c && c !== NL && c !== CR) quote = UNQUOTED;
+      }
+      if (c === 0x2c && quote === UNQUOTED) quote = FIELD_START;
+      this.#quote = quote;
       if (c === NL || c === CR) {
         const editorBreak = !(c === NL && this.#lastWasCr);
         this.#lastWasCr = c === CR;
         if (editorBreak) this.#line++;
-        if (!this.#inQuotes) {
+        if (quote !== QUOTED) {
+          this.#quote = FIELD_START;
           if (this.#dropping) {
             this.#found.push(this.#dropping);
             this.#dropping = undefined;
@@ -205,6 +299,8 @@ export class CsvRecordCap extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
+    if (this.#need > 0) this.#flag('invalid-utf8'); // a sequence cut short by the end of the input
+    if (this.#quote === QUOTED) this.unclosedQuoteLine = this.#recordLine;
     if (this.#dropping) {
       this.#found.push(this.#dropping);
       this.#dropping = undefined;

@@ -11,6 +11,10 @@
  * Rejected and failed rows are never recorded. Two different calls share a key with a probability of
  * about n²/2⁶⁵ (3 in a million for 10,000,000 rows).
  *
+ * The file starts with a magic line and a JSON line naming the API that acknowledged its rows (base
+ * URL and an API key fingerprint, `checkpointIdentity`); a checkpoint used against another API or key
+ * is refused, since its rows say nothing about what that API has.
+ *
  * Cost: 8 bytes per acknowledged row on disk and in memory (plus 1 bit while resuming, and 12 bytes
  * per write): 10,000,000 rows take an 80 MB checkpoint.
  *
@@ -22,13 +26,20 @@
  * small --batch-size never waits for one disk flush per request, and a write costs only the rows it
  * adds, however large the checkpoint. A record torn by a kill fails its checksum and is ignored when
  * the checkpoint is read: its rows count as not acknowledged (they are sent again), never the other way.
+ * Damage in the middle is skipped byte by byte up to the next intact record, and reported (`damage`).
  */
 import { closeSync, fdatasync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, write, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import * as crypto from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+import { processAlive } from './lock.js';
 
-const MAGIC = 'thrivestack-import-checkpoint v2\n';
+const MAGIC = 'thrivestack-import-checkpoint v3\n';
+const MAGIC_V2 = 'thrivestack-import-checkpoint v2\n';
+/** Records a writer puts in one record at most (so a reader resynchronising tries bounded counts). */
+const MAX_RECORD_KEYS = 65_536;
+/** Bytes of the identity line after the magic, at most. */
+const MAX_IDENTITY_BYTES = 4_096;
 const KEY_BYTES = 8;
 const MASK = (1n << 64n) - 1n;
 /** Mixed into each record's checksum, so that a zero-filled tail never passes as a record. */
@@ -52,6 +63,39 @@ export function rowKey(callJson: string): bigint {
 
 export class CheckpointError extends Error {}
 
+/**
+ * Which API acknowledged a checkpoint's rows: the base URL (origin and path) and a fingerprint of the
+ * API key (the first 8 hex digits of its SHA-256: tells keys apart, never reveals one). Rows
+ * acknowledged by a mock or another account say nothing about what the real API has.
+ */
+export interface CheckpointIdentity {
+  api: string;
+  key: string;
+}
+
+/** The identity of `baseUrl` + `apiKey` as recorded in a checkpoint. */
+export function checkpointIdentity(baseUrl: string, apiKey: string): CheckpointIdentity {
+  const url = new URL(baseUrl);
+  return {
+    api: `${url.origin}${url.pathname.replace(/\/+$/, '')}`,
+    key: crypto.createHash('sha256').update(apiKey).digest('hex').slice(0, 8),
+  };
+}
+
+const identityLine = (id: CheckpointIdentity): string => `${JSON.stringify({ api: id.api, key: id.key })}\n`;
+
+/** Something wrong found while reading a checkpoint, worth telling the user (its rows count as not acknowledged). */
+export interface CheckpointDamage {
+  /** Byte offset where the unreadable bytes start, and how many there are. */
+  offset: number;
+  bytes: number;
+  /** Intact records (and their rows) found after the damaged bytes and kept. */
+  recordsKeptAfter: number;
+  rowsKeptAfter: number;
+  /** The damage is at the very end: a write cut short (a kill), not corruption in the middle. */
+  tornTail: boolean;
+}
+
 /** One record: [u32 count][count × u64 key][u64 checksum], little-endian. */
 function record(keys: BigUint64Array): Buffer {
   const buffer = Buffer.alloc(4 + keys.length * KEY_BYTES + 8);
@@ -65,24 +109,56 @@ function record(keys: BigUint64Array): Buffer {
   return buffer;
 }
 
-/** The keys of every intact record from `offset`; stops at the first torn or corrupt one. */
-function readRecords(data: Buffer, offset: number): BigUint64Array {
+/** The keys of the record at `offset` when it is intact (count within bounds, checksum right). */
+function recordAt(data: Buffer, offset: number, resync: boolean): BigUint64Array | undefined {
+  if (offset + 4 > data.length) return undefined;
+  const count = data.readUInt32LE(offset);
+  if (resync && (count === 0 || count > MAX_RECORD_KEYS)) return undefined;
+  const end = offset + 4 + count * KEY_BYTES + 8;
+  if (end > data.length) return undefined;
+  const keys = new BigUint64Array(count);
+  let sum = SALT ^ BigInt(count);
+  for (let i = 0; i < count; i++) {
+    keys[i] = data.readBigUInt64LE(offset + 4 + i * KEY_BYTES);
+    sum = (sum * 31n + keys[i]!) & MASK;
+  }
+  return data.readBigUInt64LE(end - 8) === sum ? keys : undefined;
+}
+
+/**
+ * The keys of every intact record from `offset`. At a torn or corrupt record, looks for the next
+ * intact one byte by byte (a record's 64-bit checksum makes a false match practically impossible) and
+ * goes on from there; every stretch of unreadable bytes is reported in `damage`.
+ */
+function readRecords(data: Buffer, offset: number): { keys: BigUint64Array; damage: CheckpointDamage[] } {
   const chunks: BigUint64Array[] = [];
+  const damage: CheckpointDamage[] = [];
   let total = 0;
-  while (offset + 4 <= data.length) {
-    const count = data.readUInt32LE(offset);
-    const end = offset + 4 + count * KEY_BYTES + 8;
-    if (end > data.length) break;
-    const keys = new BigUint64Array(count);
-    let sum = SALT ^ BigInt(count);
-    for (let i = 0; i < count; i++) {
-      keys[i] = data.readBigUInt64LE(offset + 4 + i * KEY_BYTES);
-      sum = (sum * 31n + keys[i]!) & MASK;
+  let current: CheckpointDamage | undefined;
+  while (offset < data.length) {
+    const keys = recordAt(data, offset, current !== undefined);
+    if (keys === undefined) {
+      current ??= { offset, bytes: 0, recordsKeptAfter: 0, rowsKeptAfter: 0, tornTail: false };
+      offset++;
+      continue;
     }
-    if (data.readBigUInt64LE(end - 8) !== sum) break;
+    if (current) {
+      current.bytes = offset - current.offset;
+      damage.push(current);
+      current = undefined;
+    }
+    for (const d of damage) {
+      d.recordsKeptAfter++;
+      d.rowsKeptAfter += keys.length;
+    }
     chunks.push(keys);
-    total += count;
-    offset = end;
+    total += keys.length;
+    offset += 4 + keys.length * KEY_BYTES + 8;
+  }
+  if (current) {
+    current.bytes = data.length - current.offset;
+    current.tornTail = isTornTail(data, current.offset);
+    damage.push(current);
   }
   const all = new BigUint64Array(total);
   let at = 0;
@@ -90,7 +166,30 @@ function readRecords(data: Buffer, offset: number): BigUint64Array {
     all.set(chunk, at);
     at += chunk.length;
   }
-  return all;
+  return { keys: all, damage };
+}
+
+/** Whether the bytes from `offset` look like one record cut short: its count says it would run past the end. */
+function isTornTail(data: Buffer, offset: number): boolean {
+  if (offset + 4 > data.length) return true;
+  const count = data.readUInt32LE(offset);
+  return count <= MAX_RECORD_KEYS && offset + 4 + count * KEY_BYTES + 8 > data.length;
+}
+
+/** One line for the user about damage found in a checkpoint. */
+export function damageText(path: string, d: CheckpointDamage): string {
+  const bytes = `${d.bytes.toLocaleString('en-US')} byte${d.bytes === 1 ? '' : 's'}`;
+  if (d.tornTail) {
+    return `checkpoint ${path}: the last ${bytes} (from byte ${d.offset}) are a write cut short (the import was killed); the rows it held count as not acknowledged and are sent again`;
+  }
+  const kept =
+    d.recordsKeptAfter > 0
+      ? `${d.recordsKeptAfter.toLocaleString('en-US')} intact record(s) after them (${d.rowsKeptAfter.toLocaleString('en-US')} rows) were kept`
+      : 'nothing readable follows them';
+  return (
+    `warning: checkpoint ${path} is damaged: ${bytes} from byte offset ${d.offset} are not a valid record and were ignored ` +
+    `(the rows recorded there, if any, count as not acknowledged and are sent again: duplicates at ThriveStack are possible); ${kept}`
+  );
 }
 
 export class Checkpoint {
@@ -108,18 +207,25 @@ export class Checkpoint {
   readonly #savedListeners = new Set<() => void>();
   readonly #io: AppendIO;
 
-  private constructor(path: string, previous: BigUint64Array, io: AppendIO) {
+  readonly #identity: CheckpointIdentity;
+  /** Unreadable stretches found when the checkpoint was read (see `damageText`). */
+  readonly damage: readonly CheckpointDamage[];
+
+  private constructor(path: string, identity: CheckpointIdentity, previous: BigUint64Array, damage: CheckpointDamage[], io: AppendIO) {
     this.path = path;
     this.#io = io;
+    this.#identity = identity;
     this.#previous = previous;
+    this.damage = damage;
     this.#claimed = new Uint8Array(Math.ceil(previous.length / 8));
   }
 
   /**
-   * Reads the checkpoint at `path` (none yet: an empty one). Writes nothing. Throws `CheckpointError`
-   * when the file is not a checkpoint this version can use.
+   * Reads the checkpoint at `path` (none yet: an empty one) for imports to `identity` (the API and
+   * key; without it, the checkpoint is only inspected, and must exist). Writes nothing. Throws `CheckpointError` when the file is not a checkpoint this version can
+   * use, or when its rows were acknowledged by another API or with another key.
    */
-  static load(path: string, io: AppendIO = FS_IO): Checkpoint {
+  static load(path: string, identity?: CheckpointIdentity, io: AppendIO = FS_IO): Checkpoint {
     let data: Buffer | undefined;
     try {
       data = readFileSync(path);
@@ -128,19 +234,52 @@ export class Checkpoint {
         throw new CheckpointError(`cannot read checkpoint ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
       }
     }
-    if (data === undefined) return new Checkpoint(path, new BigUint64Array(0), io);
+    if (data === undefined) {
+      if (!identity) throw new CheckpointError(`checkpoint ${path} does not exist`);
+      return new Checkpoint(path, identity, new BigUint64Array(0), [], io);
+    }
     if (data[0] === 0x7b /* { */) {
       throw new CheckpointError(
         `checkpoint ${path} was written by an earlier version (it records line numbers, which cannot tell which rows were ` +
           'acknowledged once the input changes); delete it and run again (rows it covered are sent again), or pass another --checkpoint',
       );
     }
+    if (data.subarray(0, MAGIC_V2.length).equals(Buffer.from(MAGIC_V2))) {
+      throw new CheckpointError(
+        `checkpoint ${path} was written by an earlier version, which did not record which API acknowledged its rows; ` +
+          'delete it and run again (rows it covered are sent again), or pass another --checkpoint',
+      );
+    }
     if (!data.subarray(0, MAGIC.length).equals(Buffer.from(MAGIC))) {
       throw new CheckpointError(`${path} is not a thrivestack import checkpoint; delete it to start over, or pass another --checkpoint`);
     }
-    const keys = readRecords(data, MAGIC.length);
+    const lineEnd = data.indexOf(0x0a, MAGIC.length);
+    let recorded: CheckpointIdentity | undefined;
+    if (lineEnd !== -1 && lineEnd - MAGIC.length <= MAX_IDENTITY_BYTES) {
+      try {
+        const parsed = JSON.parse(data.subarray(MAGIC.length, lineEnd).toString('utf8')) as Partial<CheckpointIdentity>;
+        if (typeof parsed.api === 'string' && typeof parsed.key === 'string') recorded = { api: parsed.api, key: parsed.key };
+      } catch {
+        // reported below
+      }
+    }
+    if (!recorded) {
+      throw new CheckpointError(`checkpoint ${path} is damaged (its header is unreadable); delete it to start over, or pass another --checkpoint`);
+    }
+    identity ??= recorded; // read only to inspect it (tests, tools)
+    const differs = [
+      recorded.api !== identity.api ? `API ${JSON.stringify(recorded.api)}, not ${JSON.stringify(identity.api)} (--base-url)` : '',
+      recorded.key !== identity.key ? `an API key with fingerprint ${recorded.key}, not ${identity.key}` : '',
+    ].filter(Boolean);
+    if (differs.length > 0) {
+      throw new CheckpointError(
+        `checkpoint ${path} records rows acknowledged by ${differs.join(' and by ')}: they say nothing about what this API has. ` +
+          'Pass another --checkpoint for this API, or delete it to start over',
+      );
+    }
+    const { keys, damage } = readRecords(data, lineEnd + 1);
     keys.sort();
-    return new Checkpoint(path, keys, io);
+    return new Checkpoint(path, identity, keys, damage, io);
   }
 
   /** Rows acknowledged by earlier runs. */
@@ -216,16 +355,27 @@ export class Checkpoint {
       while (offset < part.length) offset += writeSync(fd, part, offset, part.length - offset);
     };
     try {
-      put(Buffer.from(MAGIC));
-      // the rows of earlier runs as records of at most 65,536 keys, so no copy of them all is made
-      const all = this.#previous;
-      for (let from = 0; from < all.length; from += 65_536) put(record(all.subarray(from, from + 65_536)));
-      if (this.#freshCount > 0) put(record(this.#fresh.subarray(0, this.#freshCount)));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      try {
+        put(Buffer.from(MAGIC + identityLine(this.#identity)));
+        // the rows of earlier runs as records of at most MAX_RECORD_KEYS keys, so no copy of them all is made
+        const all = this.#previous;
+        for (let from = 0; from < all.length; from += MAX_RECORD_KEYS) put(record(all.subarray(from, from + MAX_RECORD_KEYS)));
+        const fresh = this.#fresh.subarray(0, this.#freshCount);
+        for (let from = 0; from < fresh.length; from += MAX_RECORD_KEYS) put(record(fresh.subarray(from, from + MAX_RECORD_KEYS)));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temp, this.path);
+    } catch (error) {
+      // a full disk or a failed rename leaves no temp file behind
+      try {
+        unlinkSync(temp);
+      } catch {
+        // not there
+      }
+      throw error;
     }
-    renameSync(temp, this.path);
     this.#savedFresh = this.#freshCount;
     this.#fd = openSync(this.path, 'a');
   }
@@ -274,7 +424,7 @@ export class Checkpoint {
   /** Appends a record of the rows not yet written, flushes it to disk; again while more arrived. */
   async #loop(): Promise<void> {
     while (this.unsaved > 0 && this.#fd !== undefined) {
-      const upTo = this.#freshCount;
+      const upTo = Math.min(this.#freshCount, this.#savedFresh + MAX_RECORD_KEYS);
       const buffer = record(this.#fresh.slice(this.#savedFresh, upTo));
       try {
         let offset = 0;
@@ -288,14 +438,5 @@ export class Checkpoint {
       this.#savedFresh = upTo;
       for (const listener of this.#savedListeners) listener();
     }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -47,13 +47,31 @@ export function createClient(apiKey: string, options: ClientOptions): ThriveStac
   } catch (error) {
     if (error instanceof ConfigurationError) {
       // The library's advice names its options; the command line has only --base-url (https:// or loopback).
-      const message = error.message
-        .replace(/`baseUrl`/g, '--base-url')
-        .replace(/, or pass `allowInsecureHttp: true`[\s\S]*$/, ' (or http:// to a loopback host, e.g. a local mock).');
+      const message = cliWords(
+        error.message.replace(/, or pass `allowInsecureHttp: true`[\s\S]*$/, ' (or http:// to a loopback host, e.g. a local mock).'),
+      );
       throw new UsageError(oneLine(message));
     }
     throw error;
   }
+}
+
+/** Library options a message may name, and what the command line has for each. */
+const FLAGS: Record<string, string> = {
+  baseUrl: '--base-url',
+  maxRetries: '--max-retries',
+  timeout: '--timeout',
+  minRetryDelay: '--min-retry-delay',
+  maxRetryDelay: '--max-retry-delay',
+  maxRetryAfter: '--max-retry-after',
+  apiKey: 'THRIVESTACK_API_KEY (or --api-key-file)',
+};
+
+/** A library message in the command line's words: options become the flags (or variable) that set them. */
+export function cliWords(message: string): string {
+  return message
+    .replace(/`(baseUrl|maxRetries|timeout|minRetryDelay|maxRetryDelay|maxRetryAfter|apiKey)`/g, (_, name: string) => FLAGS[name]!)
+    .replace(/\b(baseUrl|maxRetries|minRetryDelay|maxRetryDelay|maxRetryAfter|apiKey)\b/g, (_, name: string) => FLAGS[name]!);
 }
 
 export function oneLine(text: string): string {

@@ -3,8 +3,8 @@ import { ThriveStackError, ValidationError, APIError } from '../errors.js';
 import { wirePath } from '../from-wire.js';
 import type { GroupCall } from '../types.js';
 import { prepareCall } from '../validate.js';
-import { CONNECTION_OPTIONS, UsageError, helpText, parseCommand, type CommandSpec } from './args.js';
-import { apiKeyFrom, connectionOptions, createClient, oneLine } from './connection.js';
+import { CONNECTION_OPTIONS, UsageError, echo, helpText, parseCommand, type CommandSpec } from './args.js';
+import { apiKeyFrom, cliWords, connectionOptions, createClient, oneLine } from './connection.js';
 import type { CliIO } from './io.js';
 import { typedTrait } from './reserved-traits.js';
 
@@ -43,7 +43,7 @@ Example:
 function pairs(option: string, list: string[] | undefined): Array<[string, string]> {
   return (list ?? []).map((item) => {
     const at = item.indexOf('=');
-    if (at <= 0) throw new UsageError(`--${option} needs NAME=VALUE, got ${JSON.stringify(item)}`);
+    if (at <= 0) throw new UsageError(`--${option} needs NAME=VALUE, got ${echo(item)}`);
     return [item.slice(0, at), item.slice(at + 1)];
   });
 }
@@ -144,9 +144,9 @@ export async function runGroup(argv: string[], io: CliIO): Promise<number> {
     if (!(error instanceof ThriveStackError)) throw error;
     if (values.json) {
       const status = error instanceof APIError ? error.status : undefined;
-      io.stdout.write(`${JSON.stringify({ success: false, error: { type: error.name, status, message: oneLine(error.message) } })}\n`);
+      io.stdout.write(`${JSON.stringify({ success: false, error: { type: error.name, status, message: cliWords(oneLine(error.message)) } })}\n`);
     } else {
-      io.stderr.write(`thrivestack group: ${oneLine(error.message)}\n`);
+      io.stderr.write(`thrivestack group: ${cliWords(oneLine(error.message))}\n`);
     }
     return 1;
   }

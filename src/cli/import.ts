@@ -13,8 +13,10 @@ import type { ValidationIssue } from '../validation-issue.js';
 import { prepareCall } from '../validate.js';
 import type { GroupCall } from '../types.js';
 import { CONNECTION_OPTIONS, UsageError, helpText, integerOption, parseCommand, type CommandSpec } from './args.js';
-import { Checkpoint, CheckpointError, rowKey } from './checkpoint.js';
-import { apiKeyFrom, connectionOptions, createClient, oneLine } from './connection.js';
+import { Checkpoint, CheckpointError, checkpointIdentity, damageText, rowKey } from './checkpoint.js';
+import { CheckpointLock } from './lock.js';
+import { NESTING_REASON } from './nesting.js';
+import { apiKeyFrom, cliWords, connectionOptions, createClient, oneLine } from './connection.js';
 import { formatOf, openInput, type InputRow } from './input.js';
 import type { CliIO } from './io.js';
 import { assertDistinct, type NamedPath } from './paths.js';
@@ -23,6 +25,10 @@ import { RateGate } from './rate-gate.js';
 import { readCsv } from './read-csv.js';
 import { readNdjson } from './read-ndjson.js';
 import { RejectsWriter } from './rejects.js';
+import { safeText } from '../safe-text.js';
+
+/** Text from the input is not a secret: safeText only strips what could drive a terminal. */
+const noRedaction = (text: string): string => text;
 
 /** Retries per request for imports: enough to ride out a rate limit rather than fail. */
 export const IMPORT_MAX_RETRIES = 10;
@@ -66,14 +72,17 @@ Input:
           works). Values are trimmed of leading and trailing spaces (--no-trim keeps them); empty cells
           are left out; reserved traits get their type (employees is a number), other cells are text.
 
-Rows that fail validation, rows over the 2 MB request limit and rows nested deeper than 100 levels
-are rejected with their line number and never sent. Progress goes to stderr (a line redrawn on a
-terminal, a line every 5 s otherwise); the summary to stdout (JSON with --json).
+Rows that fail validation, rows over the 2 MB request limit, rows nested more than 100 levels deep
+below a field, rows not valid UTF-8 and CSV rows with a quote inside an unquoted field are rejected
+with their line number and never sent. Progress goes to stderr (a line redrawn on a terminal, a line
+every 5 s otherwise); the summary to stdout (JSON with --json).
 
 With --checkpoint, every row ThriveStack acknowledges is recorded by its content. Run the same command
 again (also after kill -9) to resume: a row is skipped only when the very same call was acknowledged
 before; every other row is sent. Rows in flight at a kill are sent again: at most
-2 x concurrency x batch-size rows (concurrency x batch-size + 100 when that is more). Ctrl-C
+2 x concurrency x batch-size rows (concurrency x batch-size + 100 when that is more). A checkpoint
+belongs to the API (--base-url) and key that acknowledged its rows: used with another, it is refused;
+one import at a time uses it (FILE.lock). Ctrl-C
 stops reading, lets the requests in flight finish, saves the checkpoint and exits; a second Ctrl-C
 abandons the requests in flight.
 
@@ -107,7 +116,7 @@ export function prepareRow(row: InputRow): PreparedRow {
     return { ok: false, reason: issuesText(fromFile, []) };
   } catch (error) {
     // a value too deep for the validator's recursion is this row's problem, not the import's
-    if (error instanceof RangeError) return { ok: false, reason: 'nests too deep to validate' };
+    if (error instanceof RangeError) return { ok: false, reason: NESTING_REASON };
     if (!(error instanceof ValidationError)) throw error;
     return { ok: false, reason: issuesText(fromFile, error.issues) };
   }
@@ -122,10 +131,7 @@ interface RowTag {
 
 /** Reasons in the rejects file and on stderr stay short whatever produced them. */
 const MAX_REASON_CHARS = 1_000;
-const shortReason = (reason: string): string => {
-  const one = oneLine(reason);
-  return one.length > MAX_REASON_CHARS ? `${one.slice(0, MAX_REASON_CHARS)}…` : one;
-};
+const shortReason = (reason: string): string => safeText(oneLine(reason), noRedaction, MAX_REASON_CHARS);
 
 export async function runImport(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommand(IMPORT_COMMAND, argv);
@@ -146,19 +152,36 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
 
   // Usage errors first, before anything is opened for writing.
   const named: NamedPath[] = [{ role: 'the input', path: file }];
-  if (checkpointPath !== undefined) named.push({ role: '--checkpoint', path: checkpointPath });
+  if (checkpointPath !== undefined) {
+    named.push({ role: '--checkpoint', path: checkpointPath });
+    named.push({ role: "--checkpoint's lock file", path: `${checkpointPath}.lock` });
+  }
   if (rejectsPath !== undefined) named.push({ role: '--rejects', path: rejectsPath });
   assertDistinct(named);
   const input = openInput(file);
+  const apiKey = dryRun ? undefined : apiKeyFrom(values, io.env);
+  const options = dryRun ? undefined : connectionOptions(values, { maxRetries: IMPORT_MAX_RETRIES });
+  let lock: CheckpointLock | undefined;
   let checkpoint: Checkpoint | undefined;
   if (checkpointPath !== undefined) {
+    // the client checks --base-url first (a usage error), so the checkpoint names the API it really sends to
+    const baseUrl = createClient(apiKey!, options!).baseUrl;
+    lock = CheckpointLock.take(checkpointPath);
     try {
-      checkpoint = Checkpoint.load(checkpointPath);
+      checkpoint = Checkpoint.load(checkpointPath, checkpointIdentity(baseUrl, apiKey!));
     } catch (error) {
+      lock.release();
       if (error instanceof CheckpointError) throw new UsageError(error.message);
       throw error;
     }
   }
+  try {
+    return await importRows();
+  } finally {
+    lock?.release();
+  }
+
+  async function importRows(): Promise<number> {
 
   const stop = new AbortController();
   let stopReason: 'signal' | 'fatal' | undefined;
@@ -177,25 +200,45 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
     if (abandon && client) abandoning ??= client.close({ timeout: 0 });
   };
   const fatal = (message: string): void => {
-    fatalError ??= shortReason(message);
+    fatalError ??= shortReason(cliWords(message));
     halt('fatal', true);
   };
 
   let rejects: RejectsWriter | undefined;
   let csvHeader: string[] | undefined;
   let shown = 0;
-  async function report(line: number, kind: 'rejected' | 'failed', reason: string, original: string | string[], truncated = false): Promise<void> {
-    if (rejects) await rejects.write(line, reason, original, truncated);
-    const show = rejects ? !quiet && shown < SHOWN_WITH_REJECTS_FILE : true;
-    if (show) progress.log(`line ${line}: ${kind}: ${reason}`);
-    else if (rejects && !quiet && shown === SHOWN_WITH_REJECTS_FILE) progress.log(`(more rows not delivered: see ${rejects.path})`);
+  async function report(
+    line: number,
+    kind: 'rejected' | 'failed',
+    reason: string,
+    original: string | string[],
+    truncated = false,
+    show = true,
+  ): Promise<void> {
+    if (rejects) {
+      try {
+        await rejects.write(line, reason, original, truncated);
+      } catch (error) {
+        throw new OutputError(`cannot write --rejects ${rejects.path}: ${(error as Error).message}`);
+      }
+    }
+    if (!show || (quiet && rejects)) return; // --quiet with --rejects: every one is in the file
+    // on stderr: all of them without --rejects, unless --quiet asks for few lines
+    const limit = rejects || quiet ? SHOWN_WITH_REJECTS_FILE : Infinity;
+    if (shown < limit) progress.log(`line ${line}: ${kind}: ${reason}`);
+    else if (shown === limit) {
+      progress.log(
+        rejects
+          ? `(more rows not delivered: see ${rejects.path})`
+          : '(more rows not delivered are not shown with --quiet: pass --rejects FILE to have every one of them with its line and reason)',
+      );
+    }
     shown++;
   }
   /** Failed rows are written in order, one after the other, from the queue's onError. */
   let failedWrites: Promise<void> = Promise.resolve();
 
   if (!dryRun) {
-    const options = connectionOptions(values, { maxRetries: IMPORT_MAX_RETRIES });
     gate = new RateGate(concurrency);
     // Rows acknowledged but not yet in the checkpoint are held below this (new requests wait while a
     // write catches up): with the requests in flight, at most concurrency × batch-size + holdAt rows
@@ -206,16 +249,16 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
     const onError = (failure: DeliveryFailure): void => {
       const tags = failure.tags as RowTag[];
       stats.failed += tags.length;
-      const reason = shortReason(failure.error.message);
+      const reason = shortReason(cliWords(failure.error.message));
       failedWrites = failedWrites.then(async () => {
         for (const tag of tags) await report(tag.line, 'failed', reason, tag.original);
-      }).catch((error: unknown) => fatal(`cannot write --rejects ${rejectsPath}: ${(error as Error).message}`));
+      }).catch((error: unknown) => fatal((error as Error).message));
       if (failure.error instanceof AuthenticationError) fatal(failure.error.message);
       else if (!(failure.error instanceof BadRequestError) && ++consecutiveFailures >= MAX_CONSECUTIVE_FAILURES) {
         fatal(`${MAX_CONSECUTIVE_FAILURES} batches in a row failed after every retry; last error: ${failure.error.message}`);
       }
     };
-    client = createClient(apiKeyFrom(values, io.env), {
+    client = createClient(apiKey!, {
       ...options,
       fetch: gate.fetch,
       throttle: gate,
@@ -258,6 +301,8 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
   let opened = false;
   const openOutputs = (): void => {
     opened = true;
+    // every check that can fail (exit 2) before anything is emptied: the rejects file is opened
+    // without truncation, the checkpoint rewritten (atomically, same rows), then the rejects emptied
     if (rejectsPath !== undefined) {
       rejects = RejectsWriter.open(rejectsPath, format);
       if (csvHeader) rejects.setHeader(csvHeader);
@@ -268,6 +313,9 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
       } catch (error) {
         throw new UsageError(`cannot write --checkpoint ${checkpoint.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
       }
+    }
+    rejects?.truncate();
+    if (checkpoint) {
       if (checkpoint.previousRows > 0 && !quiet) {
         progress.log(
           `thrivestack import: resuming from ${checkpoint.path}: ${plural(checkpoint.previousRows, 'row')} acknowledged in earlier runs ` +
@@ -286,6 +334,7 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
     }
   };
 
+  for (const damage of checkpoint?.damage ?? []) progress.log(`thrivestack import: ${damageText(checkpoint!.path, damage)}`);
   progress.start();
   const stream = input.stream();
   const rows =
@@ -300,6 +349,11 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
         })
       : readNdjson(stream, stop.signal);
   let readError: unknown;
+  /** The line of the last row read, and whether the whole input was read. */
+  let lastLine = 0;
+  let inputEnded = false;
+  /** A row read as the import stopped, never queued (its line: where the import stopped). */
+  let unsent: RowTag | undefined;
   try {
     for await (const row of rows) {
       if (stop.signal.aborted) break;
@@ -313,6 +367,7 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
         }
       }
       stats.read++;
+      lastLine = row.line;
       const prepared = prepareRow(row);
       if (!prepared.ok) {
         stats.rejected++;
@@ -329,10 +384,14 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
       try {
         await client.enqueueAsync(prepared.call, { tag });
       } catch (error) {
-        if (error instanceof QueueError && stop.signal.aborted) break; // closed while waiting for room
+        if (error instanceof QueueError && stop.signal.aborted) {
+          unsent = tag; // closed while waiting for room
+          break;
+        }
         throw error;
       }
     }
+    inputEnded = !stop.signal.aborted && unsent === undefined;
     if (!opened && !stop.signal.aborted) openOutputs(); // an input with no rows
   } catch (error) {
     readError = error;
@@ -344,6 +403,15 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
     const closed = await client.close({ timeout: 0 });
     abandoned = closed.pending;
     await abandoning;
+    // the rejects file lists every row read and not delivered: those given up on too
+    const notSent = [...(closed.pendingTags as RowTag[]), ...(unsent ? [unsent] : [])].sort((a, b) => a.line - b.line);
+    if (notSent.length > 0) {
+      failedWrites = failedWrites.then(async () => {
+        for (const tag of notSent) {
+          await report(tag.line, 'failed', 'not sent: the import stopped before ThriveStack acknowledged this row', tag.original, false, false);
+        }
+      }).catch((error: unknown) => fatal((error as Error).message));
+    }
   }
   await failedWrites;
   if (checkpoint && opened) {
@@ -363,6 +431,7 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
   }
 
   if (readError instanceof UsageError) throw readError;
+  if (readError instanceof OutputError) fatalError ??= readError.message;
   if (readError !== undefined) fatalError ??= `cannot read ${file === '-' ? 'stdin' : file}: ${(readError as Error).message}`;
 
   let outcome: Summary['outcome'];
@@ -384,6 +453,10 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
   const summary: Summary = {
     ...stats,
     abandoned,
+    unsent: unsent ? 1 : 0,
+    stoppedAtLine: inputEnded ? undefined : unsent ? unsent.line : lastLine + 1,
+    input: file === '-' ? undefined : file,
+    format,
     seconds,
     rowsPerSecond: seconds > 0 ? stats.sent / seconds : 0,
     outcome,
@@ -394,7 +467,7 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
     error: fatalError,
   };
   if (gate && gate.rateLimited > 0 && !quiet) {
-    io.stderr.write(`thrivestack import: ThriveStack rate-limited ${plural(gate.rateLimited, 'request')}; the import slowed down and retried them\n`);
+    io.stderr.write(`thrivestack import: ThriveStack rate-limited ${plural(gate.rateLimited, 'request')}; the import slowed down and retried ${gate.rateLimited === 1 ? 'it' : 'them'}\n`);
   }
   if (json) {
     const { startedAt: _startedAt, ...rest } = summary;
@@ -403,7 +476,11 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
     io.stdout.write(summaryText(summary));
   }
   return exitCode;
+  }
 }
+
+/** A file the import writes failed (not the input): the message names it. */
+class OutputError extends Error {}
 
 function looksLikeNdjsonRejects(wire: unknown): boolean {
   return typeof wire === 'object' && wire !== null && 'line' in wire && 'reason' in wire && 'row' in wire;

@@ -2,7 +2,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { extname } from 'node:path';
-import { UsageError } from './args.js';
+import { UsageError, echo } from './args.js';
 
 export type InputFormat = 'csv' | 'ndjson';
 
@@ -24,7 +24,7 @@ const EXTENSIONS: Record<string, InputFormat> = { '.csv': 'csv', '.ndjson': 'ndj
 
 export function formatOf(file: string, given: string | undefined): InputFormat {
   if (given !== undefined) {
-    if (given !== 'csv' && given !== 'ndjson') throw new UsageError(`--format must be csv or ndjson, got ${JSON.stringify(given)}`);
+    if (given !== 'csv' && given !== 'ndjson') throw new UsageError(`--format must be csv or ndjson, got ${echo(given)}`);
     return given;
   }
   if (file === '-') throw new UsageError('reading stdin (-) needs --format csv or --format ndjson');

@@ -2,11 +2,13 @@
  * The files an import reads and writes must be distinct: `--rejects` naming the input would empty it
  * before it is read, `--rejects` naming the checkpoint would lose the rejected rows. Compared by
  * resolved path and, for files that exist (stdin redirected from a file included), by device and inode,
- * so that links and other spellings of one file are caught too. Checked before anything is opened
- * for writing.
+ * so that links and other spellings of one file are caught too. A file that does not exist yet is
+ * named by the real path of its directory and its name (so `dir-link/../x` is where the system would
+ * create it), and a dangling symbolic link by its target (which writing through it would create).
+ * Checked before anything is opened for writing.
  */
-import { fstatSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { fstatSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from './args.js';
 
 export interface NamedPath {
@@ -26,9 +28,31 @@ function identity(path: string): string | undefined {
   }
 }
 
+/** Where `path` really is: its real path, or for a file not there yet, where writing it would create it. */
+export function canonicalPath(path: string, depth = 0): string {
+  try {
+    return realpathSync.native(path); // the system's: `link/..` is the parent of the link's target (the JS one normalizes first)
+  } catch {
+    // not there (yet), or a dangling link
+  }
+  if (depth < 40) {
+    try {
+      if (lstatSync(path).isSymbolicLink()) {
+        const target = readlinkSync(path);
+        return canonicalPath(isAbsolute(target) ? target : `${dirname(path)}/${target}`, depth + 1);
+      }
+    } catch {
+      // not there: name it by its directory below
+    }
+    const parent = dirname(path);
+    if (parent !== path) return join(canonicalPath(parent, depth + 1), basename(path));
+  }
+  return resolve(path);
+}
+
 /** Throws `UsageError` when two of `paths` name the same file. */
 export function assertDistinct(paths: readonly NamedPath[]): void {
-  const seen = paths.map((p) => ({ ...p, resolved: p.path === '-' ? undefined : resolve(p.path), id: identity(p.path) }));
+  const seen = paths.map((p) => ({ ...p, resolved: p.path === '-' ? undefined : canonicalPath(p.path), id: identity(p.path) }));
   for (let i = 0; i < seen.length; i++) {
     for (let j = i + 1; j < seen.length; j++) {
       const a = seen[i]!;

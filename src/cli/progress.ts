@@ -126,6 +126,13 @@ export class Progress {
 export interface Summary extends ImportStats {
   /** Rows queued or in flight when the import gave up on them (a second Ctrl-C, a fatal error). */
   abandoned: number;
+  /** Rows read as the import stopped, never handed to the queue (0 or 1). */
+  unsent: number;
+  /** The first line not read or not handed over, when the import stopped before the end of its input. */
+  stoppedAtLine?: number | undefined;
+  /** The input file (undefined for stdin) and its format, for the resume advice. */
+  input?: string | undefined;
+  format?: 'csv' | 'ndjson';
   seconds: number;
   rowsPerSecond: number;
   /** How the run ended. */
@@ -138,25 +145,61 @@ export interface Summary extends ImportStats {
   error?: string | undefined;
 }
 
+const shellWord = (text: string): string => (/^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * The summary: every row read accounted for (sent + rejected + failed + skipped + abandoned + not
+ * sent = read), and, when the import stopped early, where, and what to run next.
+ */
 export function summaryText(s: Summary): string {
   const dry = s.outcome === 'dry-run';
+  const parts = [`${n(s.sent)} sent (acknowledged)`];
+  if (s.skipped) parts.push(`${n(s.skipped)} skipped (acknowledged in an earlier run)`);
+  parts.push(`${n(s.rejected)} rejected`, `${n(s.failed)} failed`);
+  if (s.abandoned) parts.push(`${n(s.abandoned)} abandoned (queued or in flight when the import stopped: not acknowledged)`);
+  if (s.unsent) parts.push(`${n(s.unsent)} not sent (read as the import stopped)`);
   const counts = dry
     ? `${plural(s.read, 'row')} read, ${n(s.read - s.rejected)} valid, ${n(s.rejected)} rejected`
-    : `${plural(s.read, 'row')} read, ${n(s.sent)} sent (acknowledged), ${n(s.rejected)} rejected, ${n(s.failed)} failed` +
-      `${s.skipped ? `, ${n(s.skipped)} skipped (acknowledged in an earlier run)` : ''}` +
-      `${s.abandoned ? `, ${n(s.abandoned)} abandoned in flight (not acknowledged: a rerun sends them)` : ''}`;
+    : `${plural(s.read, 'row')} read: ${parts.join(', ')}`;
   const lines = [
     `${dry ? 'Dry run: nothing was sent. ' : ''}${counts} in ${s.seconds.toFixed(1)} s${dry ? '' : ` (${n(s.rowsPerSecond)} rows/s)`}.`,
   ];
   if (s.error) lines.push(`Stopped: ${s.error}`);
-  if (s.outcome === 'interrupted') {
+  const notDelivered = s.failed + s.abandoned + s.unsent;
+  if (s.stoppedAtLine !== undefined && s.outcome !== 'complete' && s.outcome !== 'failed') {
+    const where = s.input ? ` of ${s.input}` : '';
+    lines.push(
+      `The import stopped at line ${s.stoppedAtLine}${where}: that row and every one after it were not sent` +
+        `${s.unsent ? '' : ' (not even read)'}.`,
+    );
+    const interrupted = s.outcome === 'interrupted' ? 'Interrupted. ' : '';
+    if (s.checkpoint) {
+      lines.push(
+        `${interrupted}Run the same command again to resume from ${s.checkpoint}. Acknowledged rows are skipped; ` +
+          'the failed, abandoned and unread ones are sent.',
+      );
+    } else {
+      const rest = s.input
+        ? s.format === 'csv'
+          ? ` To send only the rest: (head -n 1 ${shellWord(s.input)}; tail -n +${s.stoppedAtLine} ${shellWord(s.input)}) > rest.csv, and import rest.csv` +
+            `${notDelivered > 0 ? (s.rejectsFile ? ` and the rows in ${s.rejectsFile} marked failed or not sent` : ' (the failed and abandoned rows above it are not listed: pass --rejects FILE)') : ''}.`
+          : ` To send only the rest: tail -n +${s.stoppedAtLine} ${shellWord(s.input)} > rest.ndjson, and import rest.ndjson` +
+            `${notDelivered > 0 ? (s.rejectsFile ? ` and the rows in ${s.rejectsFile} marked failed or not sent` : ' (the failed and abandoned rows above it are not listed: pass --rejects FILE)') : ''}.`
+        : '';
+      lines.push(`${interrupted}Without --checkpoint a rerun sends every row again (duplicates at ThriveStack).${rest}`);
+    }
+  } else if (s.outcome === 'interrupted') {
     lines.push(
       s.checkpoint
         ? `Interrupted. Run the same command again to resume from ${s.checkpoint}.`
         : 'Interrupted. Without --checkpoint a rerun sends every row again.',
     );
   }
-  if (s.rejected + s.failed > 0 && s.rejectsFile) lines.push(`Rejected and failed rows, with the reason: ${s.rejectsFile}`);
-  if (s.failed > 0 && s.checkpoint) lines.push(`Rows that failed are not in the checkpoint: run the same command again to retry them.`);
+  if (s.rejected + notDelivered > 0 && s.rejectsFile) {
+    lines.push(`Every row read and not delivered (rejected, failed, not sent), with its line and the reason: ${s.rejectsFile}`);
+  }
+  if (notDelivered > 0 && s.checkpoint && s.stoppedAtLine === undefined) {
+    lines.push(`Rows that failed are not in the checkpoint: run the same command again to retry them.`);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -9,7 +9,14 @@ import type { Readable } from 'node:stream';
 import { UsageError } from './args.js';
 import type { InputRow } from './input.js';
 import { typedTrait } from './reserved-traits.js';
-import { CsvRecordCap, MAX_ROW_BYTES, OVERSIZED_CSV_MARK, oversizedReason } from './capped-lines.js';
+import { CsvRecordCap, MAX_ROW_BYTES, OVERSIZED_CSV_MARK, OVERSIZED_PREFIX_BYTES, oversizedReason, type CsvRecordFlag } from './capped-lines.js';
+
+const FLAG_REASONS: Record<CsvRecordFlag, string> = {
+  'stray-quote':
+    'a quote (") inside a field that does not start with one; quote the whole field and double the quotes inside ' +
+    '(27" Monitors → "27"" Monitors")',
+  'invalid-utf8': 'not valid UTF-8 (save the file as UTF-8)',
+};
 
 type Column =
   | { kind: 'field'; name: 'group_id' | 'user_id' | 'timestamp' }
@@ -121,6 +128,10 @@ export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): As
   const options: Options<{ cells: string[]; line: number }, string[]> = {
     bom: true,
     relax_column_count: true,
+    // a quote inside an unquoted field is read as a character, never as the start of a quoted field
+    // that would swallow the rest of the file; the cap in front flags such records and the row is
+    // rejected (below), alone: every row after it is read
+    relax_quotes: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
     // runs as each record is parsed, in file order, with csv-parse's line count at the record's end
@@ -134,13 +145,37 @@ export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): As
       }
       const breaks = breaksIn(cells);
       overcount += breaks.parser - breaks.editor;
-      return { cells, line: context.lines + removed - overcount - breaks.editor };
+      const line = context.lines + removed - overcount - breaks.editor;
+      if (cap.flagged.size > 0) {
+        const flag = cap.flagged.get(line);
+        if (flag !== undefined) {
+          cap.flagged.delete(line);
+          return { cells, line, flag };
+        }
+      }
+      return { cells, line };
     },
   };
   const parser = parse(options as unknown as Options); // the typings assume on_record returns cells
+  // csv-parse may report one broken record more than once: each line is reported once
+  let lastSkippedLine = 0;
   parser.on('skip', (error: CsvError) => {
-    const line = (Number((error as { lines?: unknown }).lines) || 0) + removed - overcount;
-    skipped.push({ line, error: `unreadable CSV (${error.message})`, original: [] });
+    const unclosed = error.code === 'CSV_QUOTE_NOT_CLOSED' ? cap.unclosedQuoteLine : undefined;
+    const line = unclosed ?? (Number((error as { lines?: unknown }).lines) || 0) + removed - overcount;
+    if (line <= lastSkippedLine) return;
+    lastSkippedLine = line;
+    const raw = (error as { raw?: unknown }).raw;
+    const text = typeof raw === 'string' ? raw.replace(/\r?\n$/, '') : '';
+    skipped.push({
+      line,
+      error:
+        unclosed !== undefined
+          ? 'a quoted field that starts on this line is never closed: every line from here to the end of the input was read as ' +
+            'part of it, and none of them was sent (close the quote)'
+          : `unreadable CSV (${error.message})`,
+      original: [text.length > OVERSIZED_PREFIX_BYTES ? text.slice(0, OVERSIZED_PREFIX_BYTES) : text],
+      truncated: text.length > OVERSIZED_PREFIX_BYTES,
+    });
   });
   stream.on('error', (error) => parser.destroy(error));
   cap.on('error', (error) => parser.destroy(error));
@@ -155,12 +190,17 @@ export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): As
   hooks.signal?.addEventListener('abort', stop, { once: true });
   let columns: Column[] | undefined;
   try {
-    type Parsed = { cells: string[]; line: number; oversized?: { bytes: number; prefix: string; line: number } };
-    for await (const { cells: record, line, oversized } of parser as AsyncIterable<Parsed>) {
+    type Parsed = { cells: string[]; line: number; oversized?: { bytes: number; prefix: string; line: number }; flag?: CsvRecordFlag };
+    for await (const { cells: record, line, oversized, flag } of parser as AsyncIterable<Parsed>) {
       while (skipped.length > 0 && skipped[0]!.line < line) yield skipped.shift()!;
       if (oversized) {
         if (columns === undefined) throw new UsageError(`the CSV header row is ${oversizedReason(oversized).replace(/^row is /, '')}`);
         yield { line, error: oversizedReason(oversized), original: [oversized.prefix], truncated: true };
+        continue;
+      }
+      if (flag !== undefined) {
+        if (columns === undefined) throw new UsageError(`the CSV header row is unusable: ${FLAG_REASONS[flag]}`);
+        yield { line, error: FLAG_REASONS[flag], original: record };
         continue;
       }
       if (columns === undefined) {

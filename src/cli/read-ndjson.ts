@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { InputRow } from './input.js';
 import { cappedLines, MAX_ROW_BYTES, oversizedReason } from './capped-lines.js';
-import { MAX_NESTING_DEPTH, nestingDeeperThan } from './nesting.js';
+import { MAX_NESTING_DEPTH, NESTING_REASON, nestingDeeperThan } from './nesting.js';
 
 /**
  * Yields every non-blank line as a row; blank lines are skipped but still counted. Ends early
@@ -18,6 +18,10 @@ export async function* readNdjson(stream: Readable, signal?: AbortSignal, cap = 
       yield { line: raw.line, error: oversizedReason(raw.oversized), original: raw.oversized.prefix, truncated: true };
       continue;
     }
+    if (raw.invalidUtf8) {
+      yield { line: raw.line, error: 'not valid UTF-8 (save the file as UTF-8)', original: raw.text };
+      continue;
+    }
     const text = raw.line === 1 && raw.text.charCodeAt(0) === 0xfeff ? raw.text.slice(1) : raw.text;
     if (text.trim() === '') continue;
     let row: InputRow;
@@ -25,7 +29,7 @@ export async function* readNdjson(stream: Readable, signal?: AbortSignal, cap = 
       const wire = JSON.parse(text) as unknown;
       // fewer than 2 × the limit characters cannot nest deeper than the limit
       row = text.length > 2 * MAX_NESTING_DEPTH && nestingDeeperThan(wire, MAX_NESTING_DEPTH)
-        ? { line: raw.line, error: `nests deeper than ${MAX_NESTING_DEPTH} levels (the most a group call may)`, original: text }
+        ? { line: raw.line, error: NESTING_REASON, original: text }
         : { line: raw.line, wire, original: text };
     } catch (error) {
       row = { line: raw.line, error: `not valid JSON (${(error as Error).message})`, original: text };

@@ -5,7 +5,7 @@
  * A row too large to send (over 2 MB) is not copied: only its first 200 bytes are written (NDJSON:
  * `"row"` holds them and `"truncated": true`; CSV: the reason quotes them, the cells stay empty).
  */
-import { createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { createWriteStream, fstatSync, ftruncateSync, openSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { UsageError } from './args.js';
 import type { InputFormat } from './input.js';
@@ -19,26 +19,38 @@ export class RejectsWriter {
   readonly path: string;
   readonly #format: InputFormat;
   readonly #out: WriteStream;
+  readonly #fd: number;
   #header: string[] | undefined;
   #wroteHeader = false;
   #error: Error | undefined;
 
-  private constructor(path: string, format: InputFormat, out: WriteStream) {
+  private constructor(path: string, format: InputFormat, fd: number) {
+    const out = createWriteStream('', { fd });
     this.path = path;
+    this.#fd = fd;
     this.#format = format;
     this.#out = out;
     out.on('error', (error) => (this.#error = error));
   }
 
-  /** Opens (truncates) the file now, so that an unwritable path is a usage error before anything is sent. */
+  /**
+   * Opens the file now without emptying it (so that an unwritable path is a usage error before
+   * anything is sent, and a run that stops with a usage error leaves an earlier report intact);
+   * `truncate()` empties it once every such check passed.
+   */
   static open(path: string, format: InputFormat): RejectsWriter {
     let fd: number;
     try {
-      fd = openSync(path, 'w');
+      fd = openSync(path, 'a');
     } catch (error) {
       throw new UsageError(`cannot write --rejects ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    return new RejectsWriter(path, format, createWriteStream('', { fd }));
+    return new RejectsWriter(path, format, fd);
+  }
+
+  /** Empties the file (opened for appending): this run's report replaces the last one. */
+  truncate(): void {
+    if (fstatSync(this.#fd).isFile()) ftruncateSync(this.#fd, 0);
   }
 
   /** The input's CSV header, written after `line,reason`. */
