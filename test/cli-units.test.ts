@@ -544,3 +544,14 @@ describe('Progress', () => {
     expect(out.text()).toBe('');
   });
 });
+
+describe('CSV columns follow the document', () => {
+  it('every scalar field of a group call in the document is a column of its own, never a trait', async () => {
+    const { CALL_FIELDS } = await import('../src/wire.js');
+    const scalars = Object.values(CALL_FIELDS).filter((name) => name !== 'traits' && name !== 'context');
+    expect(scalars).toEqual(expect.arrayContaining(['group_id', 'user_id', 'timestamp']));
+    const columns = columnsOf(['group_id', 'user_id', ...scalars.filter((n) => n !== 'group_id' && n !== 'user_id'), 'plan']);
+    for (const name of scalars) expect(columns).toContainEqual({ kind: 'field', name });
+    expect(columns).toContainEqual({ kind: 'trait', name: 'plan' });
+  });
+});

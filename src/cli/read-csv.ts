@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { UsageError } from './args.js';
 import type { InputRow } from './input.js';
 import { typedTrait } from './reserved-traits.js';
+import { CALL_FIELDS } from '../wire.js';
 import { CsvRecordCap, MAX_ROW_BYTES, OVERSIZED_CSV_MARK, OVERSIZED_PREFIX_BYTES, oversizedReason, type CsvRecordFlag } from './capped-lines.js';
 
 const FLAG_REASONS: Record<CsvRecordFlag, string> = {
@@ -18,12 +19,21 @@ const FLAG_REASONS: Record<CsvRecordFlag, string> = {
   'invalid-utf8': 'not valid UTF-8 (save the file as UTF-8)',
 };
 
+/** A call's own scalar fields (everything but `traits` and `context`): `group_id`, `user_id`, `timestamp`, ... */
+type FieldName = Exclude<(typeof CALL_FIELDS)[keyof typeof CALL_FIELDS], 'traits' | 'context'>;
+
 type Column =
-  | { kind: 'field'; name: 'group_id' | 'user_id' | 'timestamp' }
+  | { kind: 'field'; name: FieldName }
   | { kind: 'context'; key: string }
   | { kind: 'trait'; name: string };
 
-const FIELDS = new Set(['group_id', 'user_id', 'timestamp']);
+/**
+ * Taken from the document's field list (`wire.ts`'s `CALL_FIELDS`, type-checked against the generated
+ * types): a field added to the document becomes a CSV column of its own, never a trait by mistake.
+ */
+const FIELDS: ReadonlySet<string> = new Set<string>(
+  Object.values(CALL_FIELDS).filter((name): name is FieldName => name !== 'traits' && name !== 'context'),
+);
 
 /** The header row → what each column holds. Throws `UsageError` for a header that cannot work. */
 export function columnsOf(header: readonly string[]): Column[] {
@@ -33,7 +43,7 @@ export function columnsOf(header: readonly string[]): Column[] {
     const where = `CSV header, column ${i + 1}`;
     let column: Column;
     if (name === '') throw new UsageError(`${where} has no name`);
-    if (FIELDS.has(name)) column = { kind: 'field', name: name as 'group_id' };
+    if (FIELDS.has(name)) column = { kind: 'field', name: name as FieldName };
     else if (name.startsWith('context.')) column = { kind: 'context', key: name.slice('context.'.length) };
     else if (name.startsWith('traits.')) column = { kind: 'trait', name: name.slice('traits.'.length) };
     else column = { kind: 'trait', name };
