@@ -8,33 +8,20 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Checkpoint, CheckpointError, checkpointIdentity, damageText, rowKey } from '../src/cli/checkpoint.js';
 import { readCsv } from '../src/cli/read-csv.js';
 import { readNdjson } from '../src/cli/read-ndjson.js';
-import { startFaultServer, type FaultServer, type FaultServerOptions } from './support/fault-server.js';
-import { CSV_HEADER, countByUser, csvLine, runCli, spawnCli, tempDir, waitFor, wireRow, writeLines } from './support/cli.js';
+import { cliTestBed, countByUser, CSV_HEADER, csvLine, runCli, spawnCli, waitFor, wireRow, writeLines } from './support/cli.js';
 import { scaled } from './support/test-scale.js';
 import { cliWords } from '../src/cli/connection.js';
 
 const KEY = 'test-key-cli-hardening-0123456789';
 const env = { THRIVESTACK_API_KEY: KEY };
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
-const servers: FaultServer[] = [];
-beforeAll(async () => {
-  dir = await tempDir();
-});
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.stop()));
-  await dir?.remove();
-});
+const bed = cliTestBed(KEY);
 
-async function server(options: Omit<FaultServerOptions, 'apiKey'> & { apiKey?: string } = {}): Promise<FaultServer> {
-  const s = await startFaultServer({ apiKey: KEY, ...options });
-  servers.push(s);
-  return s;
-}
+const server = bed.server;
 
 const ndjson = (from: number, count: number): string =>
   Array.from({ length: count }, (_, i) => JSON.stringify(wireRow(from + i))).join('\n') + '\n';
@@ -43,9 +30,9 @@ describe('1. a checkpoint records which API acknowledged its rows', () => {
   it('a checkpoint filled against a mock is refused against another API (exit 2, nothing sent); the same API resumes', async () => {
     const mock = await server();
     const real = await server();
-    const input = dir.file('api.ndjson');
+    const input = bed.dir.file('api.ndjson');
     writeFileSync(input, ndjson(0, 300));
-    const checkpoint = dir.file('api.ckpt');
+    const checkpoint = bed.dir.file('api.ckpt');
     const first = await runCli(['import', input, '--base-url', mock.url, '--checkpoint', checkpoint, '--json', '--quiet'], { env });
     expect(first.code, first.stderr).toBe(0);
     expect(readFileSync(checkpoint).includes(Buffer.from(KEY))).toBe(false); // never the key
@@ -63,9 +50,9 @@ describe('1. a checkpoint records which API acknowledged its rows', () => {
 
   it('another API key on the same URL is refused too, naming fingerprints and never a key', async () => {
     const s = await server();
-    const input = dir.file('key.ndjson');
+    const input = bed.dir.file('key.ndjson');
     writeFileSync(input, ndjson(0, 10));
-    const checkpoint = dir.file('key.ckpt');
+    const checkpoint = bed.dir.file('key.ckpt');
     expect((await runCli(['import', input, '--base-url', s.url, '--checkpoint', checkpoint, '--quiet'], { env })).code).toBe(0);
     const otherKey = 'test-key-other-account-9876543210';
     const result = await runCli(['import', input, '--base-url', s.url, '--checkpoint', checkpoint, '--quiet'], { env: { THRIVESTACK_API_KEY: otherKey } });
@@ -78,7 +65,7 @@ describe('1. a checkpoint records which API acknowledged its rows', () => {
   });
 
   it('a checkpoint of the previous format (no API recorded) is refused', () => {
-    const path = dir.file('v2.ckpt');
+    const path = bed.dir.file('v2.ckpt');
     writeFileSync(path, 'thrivestack-import-checkpoint v2\n');
     expect(() => Checkpoint.load(path, checkpointIdentity('http://127.0.0.1:1', 'k'))).toThrow(/did not record which API/);
   });
@@ -87,13 +74,13 @@ describe('1. a checkpoint records which API acknowledged its rows', () => {
 describe('2. a stray quote in an unquoted CSV field', () => {
   it('rejects only that row (with its line) and reads every row after it: dry run and real run', async () => {
     const rows = scaled(60_000, 6_000);
-    const input = dir.file('stray.csv');
+    const input = bed.dir.file('stray.csv');
     await writeLines(input, rows, (i) => (i === 5 ? 'acct_5,usr_5,27" Monitors Inc' : `acct_${i},usr_${i},Account ${i}`), 'group_id,user_id,account_name');
     const dry = await runCli(['import', input, '--dry-run', '--json', '--quiet'], { env });
     expect(dry.code, dry.stderr).toBe(3);
     expect(JSON.parse(dry.stdout)).toMatchObject({ read: rows, rejected: 1 });
     const s = await server({ keepCalls: true });
-    const rejects = dir.file('stray.rej.csv');
+    const rejects = bed.dir.file('stray.rej.csv');
     const real = await runCli(['import', input, '--base-url', s.url, '--rejects', rejects, '--json', '--quiet'], { env });
     expect(real.code, real.stderr).toBe(3);
     expect(JSON.parse(real.stdout)).toMatchObject({ read: rows, sent: rows - 1, rejected: 1, failed: 0 });
@@ -123,9 +110,9 @@ describe('2. a stray quote in an unquoted CSV field', () => {
 describe('3. invalid UTF-8 is rejected, never delivered as U+FFFD', () => {
   const bad = Buffer.from([0x41, 0xff, 0x42]); // A, a byte UTF-8 never has, B
   it('CSV and NDJSON, dry run and real run: the row is rejected with its line; a real U+FFFD is fine', async () => {
-    const csv = dir.file('enc.csv');
+    const csv = bed.dir.file('enc.csv');
     writeFileSync(csv, Buffer.concat([Buffer.from('group_id,user_id,note\ng1,u1,ok\ng2,u2,'), bad, Buffer.from('\ng3,u3,\uFFFD real\n')]));
-    const nd = dir.file('enc.ndjson');
+    const nd = bed.dir.file('enc.ndjson');
     writeFileSync(nd, Buffer.concat([Buffer.from('{"group_id":"g1","user_id":"u1"}\n{"group_id":"g2","user_id":"'), bad, Buffer.from('"}\n{"group_id":"g3","user_id":"u3\uFFFD"}\n')]));
     for (const file of [csv, nd]) {
       const dry = await runCli(['import', file, '--dry-run', '--json'], { env });
@@ -160,9 +147,9 @@ describe('3. invalid UTF-8 is rejected, never delivered as U+FFFD', () => {
 describe('4. one import at a time per checkpoint', () => {
   it('a second import on a checkpoint in use exits 2 before sending anything; the lock goes with the first', async () => {
     const s = await server({ plan: ({ index }) => (index === 0 ? { type: 'slow', delayMs: 60_000 } : { type: 'ok' }) });
-    const input = dir.file('lock.ndjson');
+    const input = bed.dir.file('lock.ndjson');
     writeFileSync(input, ndjson(0, 50));
-    const checkpoint = dir.file('lock.ckpt');
+    const checkpoint = bed.dir.file('lock.ckpt');
     const args = ['import', input, '--base-url', s.url, '--checkpoint', checkpoint, '--timeout', '60000'];
     const first = spawnCli(args, { env });
     await waitFor(() => s.log.length > 0, 30_000, 'the first import to send');
@@ -180,9 +167,9 @@ describe('4. one import at a time per checkpoint', () => {
 
   it('a lock left by a killed import (its PID is gone) is taken over', async () => {
     const s = await server();
-    const input = dir.file('stale.ndjson');
+    const input = bed.dir.file('stale.ndjson');
     writeFileSync(input, ndjson(0, 20));
-    const checkpoint = dir.file('stale.ckpt');
+    const checkpoint = bed.dir.file('stale.ckpt');
     // a PID that cannot be alive: a child that has exited
     const gone = spawn(process.execPath, ['-e', '']);
     await new Promise((resolve) => gone.on('close', resolve));
@@ -204,7 +191,7 @@ describe('5. a damaged checkpoint', () => {
   const key = (i: number) => rowKey(`{"n":${i}}`);
 
   it('a corrupt record in the middle is reported with its offset and size; the records after it are kept', async () => {
-    const path = dir.file('damaged.ckpt');
+    const path = bed.dir.file('damaged.ckpt');
     const checkpoint = Checkpoint.load(path, id);
     checkpoint.start();
     for (let r = 0; r < 3; r++) {
@@ -228,9 +215,9 @@ describe('5. a damaged checkpoint', () => {
 
   it('the import warns on stderr (even with --quiet) and goes on', async () => {
     const s = await server();
-    const input = dir.file('warn.ndjson');
+    const input = bed.dir.file('warn.ndjson');
     writeFileSync(input, ndjson(0, 30));
-    const checkpoint = dir.file('warn.ckpt');
+    const checkpoint = bed.dir.file('warn.ckpt');
     const args = ['import', input, '--base-url', s.url, '--checkpoint', checkpoint, '--quiet', '--json', '--batch-size', '10', '--concurrency', '1'];
     expect((await runCli(args, { env })).code).toBe(0);
     const data = readFileSync(checkpoint);
@@ -248,22 +235,22 @@ describe('5. a damaged checkpoint', () => {
 
 describe('6. paths that name one file in other ways', () => {
   it('a dangling symlink as --rejects to the --checkpoint file: exit 2', async () => {
-    const input = dir.file('links.ndjson');
+    const input = bed.dir.file('links.ndjson');
     writeFileSync(input, ndjson(0, 5));
-    symlinkSync(dir.file('new.ckpt'), dir.file('rej-link.ndjson'));
-    const result = await runCli(['import', input, '--checkpoint', dir.file('new.ckpt'), '--rejects', dir.file('rej-link.ndjson'), '--base-url', 'http://127.0.0.1:1', '--max-retries', '0'], { env });
+    symlinkSync(bed.dir.file('new.ckpt'), bed.dir.file('rej-link.ndjson'));
+    const result = await runCli(['import', input, '--checkpoint', bed.dir.file('new.ckpt'), '--rejects', bed.dir.file('rej-link.ndjson'), '--base-url', 'http://127.0.0.1:1', '--max-retries', '0'], { env });
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toMatch(/name the same file/);
-    expect(existsSync(dir.file('new.ckpt'))).toBe(false);
+    expect(existsSync(bed.dir.file('new.ckpt'))).toBe(false);
   });
 
   it('dir-symlink/../x names the file beside the link target, not beside the link', async () => {
-    const input = dir.file('dots.ndjson');
+    const input = bed.dir.file('dots.ndjson');
     writeFileSync(input, ndjson(0, 5));
-    mkdirSync(dir.file('real/deep'), { recursive: true });
-    symlinkSync(dir.file('real/deep'), dir.file('hop'));
-    const spelled = `${dir.path}/hop/../x.ckpt`; // not normalized: the system resolves hop first
-    const result = await runCli(['import', input, '--checkpoint', spelled, '--rejects', dir.file('real/x.ckpt'), '--base-url', 'http://127.0.0.1:1', '--max-retries', '0'], { env });
+    mkdirSync(bed.dir.file('real/deep'), { recursive: true });
+    symlinkSync(bed.dir.file('real/deep'), bed.dir.file('hop'));
+    const spelled = `${bed.dir.path}/hop/../x.ckpt`; // not normalized: the system resolves hop first
+    const result = await runCli(['import', input, '--checkpoint', spelled, '--rejects', bed.dir.file('real/x.ckpt'), '--base-url', 'http://127.0.0.1:1', '--max-retries', '0'], { env });
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toMatch(/name the same file/);
   });
@@ -271,31 +258,31 @@ describe('6. paths that name one file in other ways', () => {
 
 describe('7. the rejects file is emptied only once the run can start', () => {
   it('a --checkpoint in a missing directory exits 2 and leaves the last rejects file as it was', async () => {
-    const input = dir.file('keep.ndjson');
+    const input = bed.dir.file('keep.ndjson');
     writeFileSync(input, ndjson(0, 5));
-    const rejects = dir.file('keep.rej.ndjson');
+    const rejects = bed.dir.file('keep.rej.ndjson');
     writeFileSync(rejects, 'last run\n');
-    const result = await runCli(['import', input, '--checkpoint', dir.file('nodir/x.ckpt'), '--rejects', rejects, '--base-url', 'http://127.0.0.1:1', '--max-retries', '0'], { env });
+    const result = await runCli(['import', input, '--checkpoint', bed.dir.file('nodir/x.ckpt'), '--rejects', rejects, '--base-url', 'http://127.0.0.1:1', '--max-retries', '0'], { env });
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toMatch(/--checkpoint .*nodir\/x\.ckpt/);
     expect(readFileSync(rejects, 'utf8')).toBe('last run\n');
   });
 
   it('a checkpoint that cannot be rewritten exits 2, leaves the rejects file alone and no temp file behind', async () => {
-    const input = dir.file('keep2.ndjson');
+    const input = bed.dir.file('keep2.ndjson');
     writeFileSync(input, ndjson(0, 5));
-    const rejects = dir.file('keep2.rej.ndjson');
+    const rejects = bed.dir.file('keep2.rej.ndjson');
     writeFileSync(rejects, 'last run\n');
     const s = await server();
-    const checkpoint = dir.file('keep2.ckpt');
+    const checkpoint = bed.dir.file('keep2.ckpt');
     expect((await runCli(['import', input, '--checkpoint', checkpoint, '--base-url', s.url, '--quiet'], { env })).code).toBe(0);
     // the checkpoint's name now a non-empty directory: reading it fails first (exit 2)
-    const blocked = dir.file('keep3.ckpt');
+    const blocked = bed.dir.file('keep3.ckpt');
     const failing = Checkpoint.load(blocked, checkpointIdentity(s.url, KEY));
     mkdirSync(blocked);
     writeFileSync(`${blocked}/inside`, 'x');
     expect(() => failing.start()).toThrow();
-    expect(readdirSync(dir.path).filter((f) => f.startsWith('keep3.ckpt.') && f.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(bed.dir.path).filter((f) => f.startsWith('keep3.ckpt.') && f.endsWith('.tmp'))).toEqual([]);
     const result = await runCli(['import', input, '--checkpoint', blocked, '--rejects', rejects, '--base-url', s.url], { env });
     expect(result.code, result.stderr).toBe(2);
     expect(readFileSync(rejects, 'utf8')).toBe('last run\n');
@@ -304,9 +291,9 @@ describe('7. the rejects file is emptied only once the run can start', () => {
 
 describe('8. a malformed CSV line is reported once, with its text', () => {
   it('acct_1, "usr_1": one rejection, its cells in the rejects file', async () => {
-    const input = dir.file('once.csv');
+    const input = bed.dir.file('once.csv');
     writeFileSync(input, 'group_id,user_id\nacct_0,usr_0\nacct_1, "usr_1"\nacct_2,usr_2\n');
-    const rejects = dir.file('once.rej.csv');
+    const rejects = bed.dir.file('once.rej.csv');
     const result = await runCli(['import', input, '--dry-run', '--rejects', rejects, '--json'], { env });
     expect(result.code, result.stderr).toBe(3);
     expect(JSON.parse(result.stdout)).toMatchObject({ read: 3, rejected: 1 });
@@ -328,12 +315,12 @@ describe('8. a malformed CSV line is reported once, with its text', () => {
 describe('9. an import that stops early says where, and how to send the rest', () => {
   const stopAt = async (withCheckpoint: boolean) => {
     const s = await server({ plan: () => ({ type: 'status', status: 503 }) });
-    const input = dir.file(`dead-${withCheckpoint}.csv`);
+    const input = bed.dir.file(`dead-${withCheckpoint}.csv`);
     const rows = 10_001;
     await writeLines(input, rows, csvLine, CSV_HEADER);
-    const rejects = dir.file(`dead-${withCheckpoint}.rej.csv`);
+    const rejects = bed.dir.file(`dead-${withCheckpoint}.rej.csv`);
     const args = ['import', input, '--base-url', s.url, '--max-retries', '0', '--rejects', rejects, '--batch-size', '100', '--concurrency', '2', '--quiet'];
-    if (withCheckpoint) args.push('--checkpoint', dir.file('dead.ckpt'));
+    if (withCheckpoint) args.push('--checkpoint', bed.dir.file('dead.ckpt'));
     const json = await runCli([...args, '--json'], { env });
     expect(json.code, json.stderr).toBe(1);
     const summary = JSON.parse(json.stdout);
@@ -364,7 +351,7 @@ describe('9. an import that stops early says where, and how to send the rest', (
 describe('10. a failing output is named', () => {
   it('a full disk under --rejects names --rejects, not the input', async () => {
     if (!existsSync('/dev/full')) return;
-    const input = dir.file('full.ndjson');
+    const input = bed.dir.file('full.ndjson');
     writeFileSync(input, `${'{"bad json\n'.repeat(20_000)}`);
     const result = await runCli(['import', input, '--dry-run', '--rejects', '/dev/full', '--json', '--quiet'], { env });
     expect(result.code).toBe(1);
@@ -376,9 +363,9 @@ describe('10. a failing output is named', () => {
 
 describe('11. messages', () => {
   it('escape sequences from the input reach neither the terminal nor the rejects file', async () => {
-    const input = dir.file('esc.ndjson');
+    const input = bed.dir.file('esc.ndjson');
     writeFileSync(input, '{"group_id":"g","user_id":\x1b[31mred\x1b]0;title\x07}\n');
-    const rejects = dir.file('esc.rej.ndjson');
+    const rejects = bed.dir.file('esc.rej.ndjson');
     const result = await runCli(['import', input, '--dry-run', '--rejects', rejects], { env });
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/line 1: rejected: not valid JSON/);
@@ -388,7 +375,7 @@ describe('11. messages', () => {
   });
 
   it('nesting is counted as the library counts it: 100 levels below a field', async () => {
-    const input = dir.file('deep.ndjson');
+    const input = bed.dir.file('deep.ndjson');
     const nest = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
     writeFileSync(input, `{"group_id":"g","user_id":"u","traits":{"x":${nest(100)}}}\n{"group_id":"g","user_id":"v","traits":{"x":${nest(101)}}}\n`);
     const result = await runCli(['import', input, '--dry-run', '--json'], { env });
@@ -407,8 +394,8 @@ describe('11. messages', () => {
   });
 
   it('library option names become the flags: an http:// URL on another host names --base-url', async () => {
-    writeFileSync(dir.file('x.ndjson'), ndjson(0, 1));
-    const result = await runCli(['import', dir.file('x.ndjson'), '--base-url', 'http://example.com'], { env });
+    writeFileSync(bed.dir.file('x.ndjson'), ndjson(0, 1));
+    const result = await runCli(['import', bed.dir.file('x.ndjson'), '--base-url', 'http://example.com'], { env });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--base-url');
     expect(result.stderr).not.toMatch(/baseUrl|allowInsecureHttp/);
@@ -416,7 +403,7 @@ describe('11. messages', () => {
 
   it('one rate-limited request is "it", not "them"', async () => {
     const s = await server({ plan: ({ index }) => (index === 0 ? { type: 'status', status: 429, headers: { 'retry-after': '0' } } : { type: 'ok' }) });
-    const input = dir.file('rl.ndjson');
+    const input = bed.dir.file('rl.ndjson');
     writeFileSync(input, ndjson(0, 5));
     const result = await runCli(['import', input, '--base-url', s.url, '--min-retry-delay', '0'], { env });
     expect(result.code, result.stderr).toBe(0);
@@ -431,7 +418,7 @@ describe('11. messages', () => {
   });
 
   it('--quiet without --rejects prints a few rejected rows and a count, not thousands', async () => {
-    const input = dir.file('many.ndjson');
+    const input = bed.dir.file('many.ndjson');
     writeFileSync(input, 'not json\n'.repeat(2_000));
     const result = await runCli(['import', input, '--dry-run', '--quiet'], { env });
     expect(result.code).toBe(3);

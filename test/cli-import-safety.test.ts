@@ -9,28 +9,16 @@ import { once } from 'node:events';
 import { createWriteStream, existsSync, linkSync, openSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom, startFaultServer, type FaultServer } from './support/fault-server.js';
-import { CSV_HEADER, ROOT, countByUser, csvLine, runCli, spawnCli, tempDir, waitFor, wireRow, writeLines } from './support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from './support/fault-server.js';
+import { cliTestBed, countByUser, CSV_HEADER, csvLine, ROOT, runCli, spawnCli, waitFor, wireRow, writeLines } from './support/cli.js';
 
 const KEY = 'test-key-cli-safety';
 const env = { THRIVESTACK_API_KEY: KEY };
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
-const servers: FaultServer[] = [];
-beforeAll(async () => {
-  dir = await tempDir();
-});
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.stop()));
-  await dir?.remove();
-});
+const bed = cliTestBed(KEY);
 
-async function server(options: Omit<Parameters<typeof startFaultServer>[0], 'apiKey'> = {}): Promise<FaultServer> {
-  const s = await startFaultServer({ apiKey: KEY, ...options });
-  servers.push(s);
-  return s;
-}
+const server = bed.server;
 
 const ndjson = (from: number, count: number): string =>
   Array.from({ length: count }, (_, i) => JSON.stringify(wireRow(from + i))).join('\n') + '\n';
@@ -38,7 +26,7 @@ const ndjson = (from: number, count: number): string =>
 describe('a checkpoint keyed by content', () => {
   it('stdin: a second, different piped input with the same checkpoint has every row sent', async () => {
     const s = await server();
-    const checkpoint = dir.file('stdin.ckpt');
+    const checkpoint = bed.dir.file('stdin.ckpt');
     const args = ['import', '-', '--format', 'ndjson', '--base-url', s.url, '--checkpoint', checkpoint, '--json', '--quiet'];
     const first = await runCli(args, { env, input: ndjson(0, 2_000) });
     expect(first.code, first.stderr).toBe(0);
@@ -46,7 +34,7 @@ describe('a checkpoint keyed by content', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ read: 2_000, sent: 2_000, skipped: 0 });
     // /dev/stdin (a shell pipe) works the same way
-    const piped = dir.file('piped.ndjson');
+    const piped = bed.dir.file('piped.ndjson');
     await writeFile(piped, ndjson(20_000, 500));
     const command = `cat '${piped}' | '${process.execPath}' --import tsx src/cli/index.ts import /dev/stdin ${args.slice(2).map((a) => `'${a}'`).join(' ')}`;
     const third = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
@@ -68,8 +56,8 @@ describe('a checkpoint keyed by content', () => {
 
   it('a rejected row fixed in place (same length, past the first 64 KiB) is sent on the rerun', async () => {
     const s = await server();
-    const file = dir.file('fix.ndjson');
-    const checkpoint = dir.file('fix.ckpt');
+    const file = bed.dir.file('fix.ndjson');
+    const checkpoint = bed.dir.file('fix.ckpt');
     const rows = ndjson(0, 2_000).split('\n');
     const badAt = 1_500; // well past 64 KiB
     const good = rows[badAt]!;
@@ -93,8 +81,8 @@ describe('a checkpoint keyed by content', () => {
 
   it('a row deleted and another of the same length inserted earlier: the new row is sent, none twice', async () => {
     const s = await server();
-    const file = dir.file('swap.ndjson');
-    const checkpoint = dir.file('swap.ckpt');
+    const file = bed.dir.file('swap.ndjson');
+    const checkpoint = bed.dir.file('swap.ckpt');
     const rows = ndjson(0, 3_000).trim().split('\n');
     await writeFile(file, `${rows.join('\n')}\n`);
     const args = ['import', file, '--base-url', s.url, '--checkpoint', checkpoint, '--json', '--quiet'];
@@ -116,15 +104,15 @@ describe('a checkpoint keyed by content', () => {
 describe('paths that must not collide, nothing written before the header is checked', () => {
   it('--rejects naming the input (by path or hard link) or the checkpoint: exit 2, the input untouched, nothing sent', async () => {
     const s = await server();
-    const file = dir.file('keep.ndjson');
+    const file = bed.dir.file('keep.ndjson');
     await writeFile(file, ndjson(0, 100));
     const before = await readFile(file);
-    linkSync(file, dir.file('keep-link.ndjson'));
+    linkSync(file, bed.dir.file('keep-link.ndjson'));
     const cases = [
       ['--rejects', file],
-      ['--rejects', dir.file('keep-link.ndjson')],
+      ['--rejects', bed.dir.file('keep-link.ndjson')],
       ['--checkpoint', file],
-      ['--checkpoint', dir.file('same'), '--rejects', dir.file('same')],
+      ['--checkpoint', bed.dir.file('same'), '--rejects', bed.dir.file('same')],
     ];
     for (const extra of cases) {
       const result = await runCli(['import', file, '--base-url', s.url, ...extra], { env });
@@ -132,7 +120,7 @@ describe('paths that must not collide, nothing written before the header is chec
       expect(result.stderr).toMatch(/name the same file/);
     }
     expect(await readFile(file)).toEqual(before);
-    expect(existsSync(dir.file('same'))).toBe(false);
+    expect(existsSync(bed.dir.file('same'))).toBe(false);
     expect(s.log).toHaveLength(0);
     // stdin redirected from the file --rejects names
     const viaStdin = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/index.ts'), 'import', '-', '--format', 'ndjson', '--dry-run', '--rejects', file], {
@@ -147,9 +135,9 @@ describe('paths that must not collide, nothing written before the header is chec
 
   it('a header error writes no checkpoint and no rejects file; the fixed file is then accepted', async () => {
     const s = await server();
-    const file = dir.file('header.csv');
-    const checkpoint = dir.file('header.ckpt');
-    const rejects = dir.file('header.rejects.csv');
+    const file = bed.dir.file('header.csv');
+    const checkpoint = bed.dir.file('header.ckpt');
+    const rejects = bed.dir.file('header.rejects.csv');
     await writeLines(file, 50, csvLine, CSV_HEADER.replace('user_id', 'userid'));
     const args = ['import', file, '--base-url', s.url, '--checkpoint', checkpoint, '--rejects', rejects];
     const broken = await runCli(args, { env });
@@ -164,7 +152,7 @@ describe('paths that must not collide, nothing written before the header is chec
   });
 
   it('warns before the line and reason columns of a rejects file become traits', async () => {
-    const file = dir.file('from-rejects.csv');
+    const file = bed.dir.file('from-rejects.csv');
     await writeLines(file, 3, (i) => `${i + 2},some reason,${csvLine(i)}`, `line,reason,${CSV_HEADER}`);
     const result = await runCli(['import', file, '--dry-run'], { env });
     expect(result.code).toBe(0);
@@ -196,8 +184,8 @@ describe('monstrous rows are rejected, not fatal', () => {
 
   it.each(['ndjson', 'csv'] as const)('%s: the good rows around a 100 MB row (NDJSON: and a 20,000-deep row) all arrive; peak RSS under 300 MB', async (format) => {
     const s = await server({ keepCalls: true });
-    const file = dir.file(`monster.${format}`);
-    const rejects = dir.file(`monster.rejects.${format}`);
+    const file = bed.dir.file(`monster.${format}`);
+    const rejects = bed.dir.file(`monster.rejects.${format}`);
     const out = createWriteStream(file);
     const write = async (text: string) => {
       if (!out.write(text)) await once(out, 'drain');
@@ -243,8 +231,8 @@ describe('kill -9 at random moments', () => {
     const bound = concurrency * batchSize + Math.max(concurrency * batchSize, 100); // as documented
     const random = seededRandom(2026);
     const s = await server({ plan: () => (random() < 0.5 ? { type: 'slow', delayMs: 1 + Math.floor(random() * 30) } : { type: 'ok' }) });
-    const file = dir.file('kills.ndjson');
-    const checkpoint = dir.file('kills.ckpt');
+    const file = bed.dir.file('kills.ndjson');
+    const checkpoint = bed.dir.file('kills.ckpt');
     await writeLines(file, rows, (i) => JSON.stringify(wireRow(i)));
     const args = ['import', file, '--base-url', s.url, '--checkpoint', checkpoint, '--batch-size', String(batchSize), '--concurrency', String(concurrency), '--json', '--quiet'];
 

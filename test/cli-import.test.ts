@@ -5,9 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Checkpoint } from '../src/cli/checkpoint.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom, startFaultServer, type FaultAction, type FaultServer } from './support/fault-server.js';
-import { CSV_HEADER, canonical, countByUser, csvLine, runCli, tempDir, wireRow, writeLines } from './support/cli.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom, type FaultAction } from './support/fault-server.js';
+import { canonical, cliTestBed, countByUser, CSV_HEADER, csvLine, runCli, wireRow, writeLines } from './support/cli.js';
 import { scaled } from './support/test-scale.js';
 
 const KEY = 'test-key-cli-import';
@@ -17,25 +17,15 @@ const ROWS = scaled(100_000, 20_000);
 const BATCH = String(ROWS / 100);
 const FAST = ['--min-retry-delay', '5', '--max-retry-delay', '40', '--max-retry-after', '1500'];
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
-const servers: FaultServer[] = [];
+const bed = cliTestBed(KEY);
 
 beforeAll(async () => {
-  dir = await tempDir();
-  await writeLines(dir.file('accounts.csv'), ROWS, csvLine, CSV_HEADER);
-  await writeLines(dir.file('accounts.ndjson'), ROWS, (i) => JSON.stringify(wireRow(i)));
+  await writeLines(bed.dir.file('accounts.csv'), ROWS, csvLine, CSV_HEADER);
+  await writeLines(bed.dir.file('accounts.ndjson'), ROWS, (i) => JSON.stringify(wireRow(i)));
 });
 
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.stop()));
-  await dir?.remove();
-});
 
-async function server(options: Omit<Parameters<typeof startFaultServer>[0], 'apiKey'> = {}): Promise<FaultServer> {
-  const s = await startFaultServer({ apiKey: KEY, ...options });
-  servers.push(s);
-  return s;
-}
+const server = bed.server;
 
 /**
  * A seeded mix of faults: 429 without Retry-After, with retry-after-ms, with Retry-After: 1 (twice), 500,
@@ -70,8 +60,8 @@ describe.each([
 ])(`a ${ROWS.toLocaleString('en-US')}-row %s file under injected 429s and 5xx`, (_name, file, seed) => {
   it('is delivered completely: the server record matches the file row for row', async () => {
     const s = await server({ plan: faultyPlan(seed) });
-    const checkpoint = dir.file(`${file}.checkpoint`);
-    const result = await runCli(['import', dir.file(file), '--base-url', s.url, '--json', '--checkpoint', checkpoint, '--batch-size', BATCH, ...FAST], {
+    const checkpoint = bed.dir.file(`${file}.checkpoint`);
+    const result = await runCli(['import', bed.dir.file(file), '--base-url', s.url, '--json', '--checkpoint', checkpoint, '--batch-size', BATCH, ...FAST], {
       env: { THRIVESTACK_API_KEY: KEY },
     });
     expect(result.stderr).not.toContain(KEY);
@@ -132,10 +122,10 @@ function rejectedLines(stderr: string, kind = 'rejected'): number[] {
 describe('bad rows', () => {
   it('NDJSON: all good rows arrive; exactly the bad ones are reported, with their line numbers, and never sent', async () => {
     const { text, bad, good } = ndjsonWithBadRows(3_000);
-    const path = dir.file('bad.ndjson');
+    const path = bed.dir.file('bad.ndjson');
     await writeLines(path, 1, () => text.slice(0, -1));
     const s = await server({ plan: faultyPlan(7) });
-    const rejects = dir.file('bad.rejects.ndjson');
+    const rejects = bed.dir.file('bad.rejects.ndjson');
     const result = await runCli(['import', path, '--base-url', s.url, '--rejects', rejects, '--batch-size', '250', '--json', ...FAST], {
       env: { THRIVESTACK_API_KEY: KEY },
     });
@@ -157,7 +147,7 @@ describe('bad rows', () => {
 
   it('--dry-run validates the whole file, reports every bad row on stderr, and sends nothing', async () => {
     const { text, bad } = ndjsonWithBadRows(3_000);
-    const path = dir.file('dry.ndjson');
+    const path = bed.dir.file('dry.ndjson');
     await writeLines(path, 1, () => text.slice(0, -1));
     const s = await server();
     const result = await runCli(['import', path, '--dry-run', '--base-url', s.url], { env: { THRIVESTACK_API_KEY: KEY } });
@@ -193,10 +183,10 @@ describe('bad rows', () => {
       }
     }
     expect([...bad.keys()]).toEqual([102, 503, 903]);
-    const path = dir.file('bad.csv');
+    const path = bed.dir.file('bad.csv');
     await writeLines(path, 1, () => rows.join('\n'));
     const s = await server({ plan: faultyPlan(3) });
-    const rejects = dir.file('bad.rejects.csv');
+    const rejects = bed.dir.file('bad.rejects.csv');
     const result = await runCli(['import', path, '--base-url', s.url, '--rejects', rejects, '--batch-size', '300', ...FAST], {
       env: { THRIVESTACK_API_KEY: KEY },
     });
@@ -215,9 +205,9 @@ describe('bad rows', () => {
   it('rows ThriveStack refuses (400) are isolated by halving: the rest arrive, the refused ones are reported as failed', async () => {
     const refused = new Set(['usr_1234', 'usr_1235', 'usr_2999']);
     const s = await server({ isBad: (call) => refused.has(call.user_id as string) });
-    const path = dir.file('refused.ndjson');
+    const path = bed.dir.file('refused.ndjson');
     await writeLines(path, 3_000, (i) => JSON.stringify(wireRow(i)));
-    const rejects = dir.file('refused.rejects.ndjson');
+    const rejects = bed.dir.file('refused.rejects.ndjson');
     const result = await runCli(['import', path, '--base-url', s.url, '--rejects', rejects, '--json', ...FAST], {
       env: { THRIVESTACK_API_KEY: KEY },
     });
@@ -247,10 +237,10 @@ describe('input and usage', () => {
   });
 
   it('reads the API key from --api-key-file and never prints it, even when the server echoes it', async () => {
-    const keyFile = dir.file('key.txt');
+    const keyFile = bed.dir.file('key.txt');
     await writeLines(keyFile, 1, () => KEY);
     const s = await server({ plan: () => ({ type: 'echo-key' }) });
-    const path = dir.file('echo.ndjson');
+    const path = bed.dir.file('echo.ndjson');
     await writeLines(path, 10, (i) => JSON.stringify(wireRow(i)));
     const result = await runCli(['import', path, '--api-key-file', keyFile, '--base-url', s.url, '--max-retries', '0']);
     expect(result.code).toBe(1);
@@ -261,7 +251,7 @@ describe('input and usage', () => {
 
   it('stops at once when the key is refused (401)', async () => {
     const s = await server();
-    const path = dir.file('unauthorized.ndjson');
+    const path = bed.dir.file('unauthorized.ndjson');
     await writeLines(path, 5_000, (i) => JSON.stringify(wireRow(i)));
     const result = await runCli(['import', path, '--base-url', s.url, '--batch-size', '100', '--concurrency', '1', '--json'], {
       env: { THRIVESTACK_API_KEY: 'wrong-key' },
@@ -294,9 +284,9 @@ describe('input and usage', () => {
   });
 
   it('a file without an API key, a CSV without user_id, or a file that is not a checkpoint are usage errors', async () => {
-    const csv = dir.file('no-user.csv');
+    const csv = bed.dir.file('no-user.csv');
     await writeLines(csv, 1, () => 'group_id,plan\ng1,free');
-    const noKey = await runCli(['import', dir.file('accounts.ndjson')]);
+    const noKey = await runCli(['import', bed.dir.file('accounts.ndjson')]);
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toMatch(/^thrivestack import: no API key: set THRIVESTACK_API_KEY or pass --api-key-file FILE/);
 
@@ -305,12 +295,12 @@ describe('input and usage', () => {
     expect(noUser.stderr).toMatch(/the CSV header has no user_id column/);
 
     const s = await server();
-    const notCheckpoint = dir.file('not.checkpoint');
+    const notCheckpoint = bed.dir.file('not.checkpoint');
     await writeLines(notCheckpoint, 1, () => 'hello');
-    const old = dir.file('old.checkpoint');
+    const old = bed.dir.file('old.checkpoint');
     await writeLines(old, 1, () => JSON.stringify({ version: 1, acknowledged: [[1, 10]] }));
     for (const [path, message] of [[notCheckpoint, /is not a thrivestack import checkpoint/], [old, /written by an earlier version/]] as const) {
-      const result = await runCli(['import', dir.file('accounts.ndjson'), '--base-url', s.url, '--checkpoint', path], { env: { THRIVESTACK_API_KEY: KEY } });
+      const result = await runCli(['import', bed.dir.file('accounts.ndjson'), '--base-url', s.url, '--checkpoint', path], { env: { THRIVESTACK_API_KEY: KEY } });
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(message);
     }

@@ -5,57 +5,34 @@
  * acknowledged and not yet in the checkpoint, at the moment of the kill (at most
  * 2 × concurrency × batch-size rows per kill).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom, startFaultServer, type FaultAction, type FaultServer } from './support/fault-server.js';
-import {
-  CSV_HEADER,
-  checkpointRows,
-  checkpointUsers,
-  countByUser,
-  csvLine,
-  rowKeysByUser,
-  runCli,
-  spawnCli,
-  tempDir,
-  waitFor,
-  wireRow,
-  writeLines,
-} from './support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { seededRandom, type FaultAction } from './support/fault-server.js';
+import { checkpointRows, checkpointUsers, cliTestBed, countByUser, CSV_HEADER, csvLine, rowKeysByUser, runCli, spawnCli, waitFor, wireRow, writeLines } from './support/cli.js';
 
 const KEY = 'test-key-cli-resume';
 const env = { THRIVESTACK_API_KEY: KEY };
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
-const servers: FaultServer[] = [];
-beforeAll(async () => {
-  dir = await tempDir();
-});
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.stop()));
-  await dir?.remove();
-});
+const bed = cliTestBed(KEY);
 
 /** A fault server whose behaviour a test switches between runs, recording what each request carried. */
 async function scriptedServer(plan: (index: number, phase: number) => FaultAction) {
   const state = { phase: 1 };
   const requests: Array<{ phase: number; action: FaultAction['type']; users: string[] }> = [];
-  const server = await startFaultServer({
-    apiKey: KEY,
+  const server = await bed.server({
     plan: ({ index, calls }) => {
       const action = plan(index, state.phase);
       requests.push({ phase: state.phase, action: action.type, users: calls.map((c) => c.user_id as string) });
       return action;
     },
   });
-  servers.push(server);
   return { server, state, requests };
 }
 
 describe('resume after SIGKILL', () => {
   it('requests that hang at the kill are resent; acknowledged ones never are', async () => {
     const rows = 20_000;
-    const file = dir.file('hang.ndjson');
-    const checkpoint = dir.file('hang.checkpoint');
+    const file = bed.dir.file('hang.ndjson');
+    const checkpoint = bed.dir.file('hang.checkpoint');
     await writeLines(file, rows, (i) => JSON.stringify(wireRow(i)));
     // run 1: ten requests answered, then the server takes the calls but never answers in time
     const { server, state, requests } = await scriptedServer((index, phase) =>
@@ -96,8 +73,8 @@ describe('resume after SIGKILL', () => {
 
   it('a kill at an arbitrary moment: rows in the checkpoint at the kill arrive exactly once, the rest at least once', async () => {
     const rows = 30_000;
-    const file = dir.file('any.csv');
-    const checkpoint = dir.file('any.checkpoint');
+    const file = bed.dir.file('any.csv');
+    const checkpoint = bed.dir.file('any.checkpoint');
     await writeLines(file, rows, csvLine, CSV_HEADER);
     const random = seededRandom(42);
     const { server, state, requests } = await scriptedServer(() =>
@@ -141,8 +118,8 @@ describe('Ctrl-C (SIGINT) and SIGTERM', () => {
     ['SIGTERM', 143],
   ] as const)('%s stops reading, finishes the requests in flight, saves the checkpoint and exits %i; the rerun completes without duplicates', async (signal, exitCode) => {
     const rows = 30_000;
-    const file = dir.file(`int-${signal}.ndjson`);
-    const checkpoint = dir.file(`int-${signal}.checkpoint`);
+    const file = bed.dir.file(`int-${signal}.ndjson`);
+    const checkpoint = bed.dir.file(`int-${signal}.checkpoint`);
     await writeLines(file, rows, (i) => JSON.stringify(wireRow(i)));
     const { server } = await scriptedServer(() => ({ type: 'slow', delayMs: 40 }));
     const args = ['import', file, '--base-url', server.url, '--checkpoint', checkpoint, '--batch-size', '250', '--concurrency', '3'];
@@ -167,8 +144,8 @@ describe('Ctrl-C (SIGINT) and SIGTERM', () => {
   }, 45_000);
   it('a second Ctrl-C abandons the requests in flight: exit 130 at once, and they are sent again on resume', async () => {
     const rows = 5_000;
-    const file = dir.file('hang-int.ndjson');
-    const checkpoint = dir.file('hang-int.checkpoint');
+    const file = bed.dir.file('hang-int.ndjson');
+    const checkpoint = bed.dir.file('hang-int.checkpoint');
     await writeLines(file, rows, (i) => JSON.stringify(wireRow(i)));
     const { server, state } = await scriptedServer((index, phase) => (phase === 1 && index >= 4 ? { type: 'hang' } : { type: 'ok' }));
     const args = ['import', file, '--base-url', server.url, '--checkpoint', checkpoint, '--batch-size', '250', '--concurrency', '2'];
@@ -195,8 +172,8 @@ describe('Ctrl-C (SIGINT) and SIGTERM', () => {
 describe('failed rows are not skipped on resume', () => {
   it('an import that gave up on an unavailable server resends exactly the rows it did not deliver', async () => {
     const rows = 6_000;
-    const file = dir.file('down.ndjson');
-    const checkpoint = dir.file('down.checkpoint');
+    const file = bed.dir.file('down.ndjson');
+    const checkpoint = bed.dir.file('down.checkpoint');
     await writeLines(file, rows, (i) => JSON.stringify(wireRow(i)));
     const { server, state } = await scriptedServer((index, phase) => (phase === 1 && index >= 4 ? { type: 'status', status: 503 } : { type: 'ok' }));
     const args = ['import', file, '--base-url', server.url, '--checkpoint', checkpoint, '--batch-size', '500', '--concurrency', '1', '--json'];

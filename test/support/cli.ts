@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
+import { afterAll, beforeAll } from 'vitest';
+import { startFaultServer, type FaultServer, type FaultServerOptions } from './fault-server.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = join(ROOT, 'src/cli/index.ts');
@@ -152,4 +154,29 @@ export async function checkpointRows(path: string): Promise<number> {
   } catch {
     return 0;
   }
+}
+
+/**
+ * A CLI test file's scratch directory and fault servers (answering to `key`): the directory is made
+ * before the file's tests and removed after them, and every server started through `server()` is
+ * stopped then.
+ */
+export function cliTestBed(key: string) {
+  const servers: FaultServer[] = [];
+  const bed = {
+    dir: undefined as unknown as Awaited<ReturnType<typeof tempDir>>,
+    async server(options: Omit<FaultServerOptions, 'apiKey'> & { apiKey?: string } = {}): Promise<FaultServer> {
+      const s = await startFaultServer({ apiKey: key, ...options });
+      servers.push(s);
+      return s;
+    },
+  };
+  beforeAll(async () => {
+    bed.dir = await tempDir();
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    await bed.dir?.remove();
+  });
+  return bed;
 }
