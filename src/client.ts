@@ -3,7 +3,7 @@
  * `enqueue()` batches in the background; `flush()` and `close()` drain. Every path goes through the
  * same validation (`validate.ts`), the same openapi-fetch client and the same retrying transport.
  */
-import { createWireClient, type WireClient } from './wire-client.js';
+import { openapiClient, type WireClient } from './wire-client.js';
 import {
   checkClientOptions,
   checkCloseOptions,
@@ -40,10 +40,9 @@ export class ThriveStack {
     const redact = redactorFor(apiKey);
     const log = createLog(options, redact);
     this.#send = createTransport({ fetch: this.#options.fetch, redact, debug: options.debug, log });
-    this.#wire = createWireClient({
+    this.#wire = openapiClient({
       apiKey,
       baseUrl: this.baseUrl,
-      allowInsecureHttp: options.allowInsecureHttp,
       headers: this.#options.defaultHeaders,
       Request: RecordedRequest as unknown as typeof Request,
     });

@@ -13,7 +13,7 @@ import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from './generated/schema.js';
 import { resolveBaseUrl } from './options.js';
 import { redirectOf } from './transport.js';
-import { errorFromResponse } from './errors.js';
+import { ConfigurationError, errorFromResponse } from './errors.js';
 import { redactHeaders, redactorFor } from './redact.js';
 
 export type WireClient = Client<paths>;
@@ -25,27 +25,79 @@ export interface WireClientOptions {
   allowInsecureHttp?: boolean | undefined;
   fetch?: ((request: Request) => Promise<Response>) | undefined;
   headers?: Record<string, string> | undefined;
-  /** The Request class openapi-fetch builds requests with (default: the platform's). */
-  Request?: typeof Request | undefined;
 }
 
-export function createWireClient(options: WireClientOptions): WireClient {
-  const baseUrl = resolveBaseUrl(options);
+/**
+ * openapi-fetch over the generated `paths`, with the key header: the core that `createWireClient`
+ * guards and `ThriveStack` drives through its own transport (which refuses redirects itself).
+ */
+export function openapiClient(options: {
+  apiKey: string;
+  baseUrl: string;
+  headers?: Record<string, string> | undefined;
+  fetch?: ((request: Request) => Promise<Response>) | undefined;
+  Request?: typeof Request | undefined;
+}): WireClient {
   return createClient<paths>({
-    baseUrl,
-    redirect: 'manual', // openapi-fetch builds each Request so; the fetch below makes sure
-    fetch: manualRedirects(options.fetch, options.apiKey),
+    baseUrl: options.baseUrl,
+    redirect: 'manual',
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.Request ? { Request: options.Request } : {}),
     headers: { accept: '*/*', ...options.headers, 'x-api-key': options.apiKey },
   });
 }
 
-/** A fetch that never follows a redirect, around the caller's fetch or the platform's. */
-function manualRedirects(custom: WireClientOptions['fetch'], apiKey: string) {
+/** Per-call options that would take a request past the client's checks: refused. */
+const GUARDED = ['fetch', 'baseUrl', 'Request'] as const;
+const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'] as const;
+
+function refuseGuarded(init: unknown): void {
+  if (typeof init !== 'object' || init === null) return;
+  for (const name of GUARDED) {
+    if ((init as Record<string, unknown>)[name] !== undefined) {
+      throw new ConfigurationError(
+        `createWireClient: a per-call \`${name}\` is refused (it would bypass the checks that keep the key on \`baseUrl\`); ` +
+          'create another client with the options you need.',
+      );
+    }
+  }
+}
+
+export function createWireClient(options: WireClientOptions): WireClient {
+  const baseUrl = resolveBaseUrl(options);
+  const client = openapiClient({ ...options, baseUrl, fetch: manualRedirects(options.fetch, options.apiKey, baseUrl) });
+  const guarded = { ...client } as Record<string, unknown>;
+  for (const method of METHODS) {
+    const call = client[method] as (url: unknown, init?: unknown) => unknown;
+    guarded[method] = (url: unknown, init?: unknown) => {
+      refuseGuarded(init);
+      return call(url, init);
+    };
+  }
+  guarded.request = (method: unknown, url: unknown, init?: unknown) => {
+    refuseGuarded(init);
+    return (client.request as (m: unknown, u: unknown, i?: unknown) => unknown)(method, url, init);
+  };
+  return guarded as unknown as WireClient;
+}
+
+/**
+ * A fetch that never follows a redirect and sends nothing outside `baseUrl`, around the caller's
+ * fetch or the platform's. It runs last, after any middleware, whatever per-call options say.
+ */
+function manualRedirects(custom: WireClientOptions['fetch'], apiKey: string, baseUrl: string) {
+  const prefix = `${baseUrl}/`;
   return async (request: Request, init?: RequestInit): Promise<Response> => {
-    const response = await (custom
-      ? custom(request instanceof Request && request.redirect !== 'manual' ? new Request(request, { redirect: 'manual' }) : request)
-      : globalThis.fetch(request, { ...init, redirect: 'manual' }));
+    if (!(request instanceof Request)) {
+      throw new ConfigurationError('createWireClient: a middleware replaced the request with something that is not a Request.');
+    }
+    if (request.url !== baseUrl && !request.url.startsWith(prefix)) {
+      throw new ConfigurationError(
+        'createWireClient: a middleware pointed the request outside `baseUrl`; the key goes nowhere else. Create a client for that address.',
+      );
+    }
+    const manual = request.redirect === 'manual' ? request : new Request(request, { redirect: 'manual' });
+    const response = await (custom ? custom(manual) : globalThis.fetch(manual, { ...init, redirect: 'manual' }));
     const redirect = redirectOf(response, request.url, !custom);
     if (redirect?.followed) {
       const redact = redactorFor(apiKey);

@@ -128,3 +128,33 @@ describe("createWireClient checks baseUrl as new ThriveStack() does", () => {
     expect(() => createWireClient({ apiKey: KEY })).not.toThrow();
   });
 });
+
+describe('createWireClient: per-call options and middleware cannot take the key elsewhere', () => {
+  it.each([
+    ['fetch', { fetch: (request: Request) => globalThis.fetch(request), redirect: 'follow' }],
+    ['baseUrl', { baseUrl: 'http://other-host.example' }],
+    ['Request', { Request: class extends Request {} }],
+  ])('a per-call `%s` is refused before anything is sent', async (name, extra) => {
+    const before = other.seen.length;
+    const apiBefore = api.seen.length;
+    const wire = createWireClient({ apiKey: KEY, baseUrl: api.url });
+    expect(() => wire.POST('/api/group', { body, ...extra } as never)).toThrow(ConfigurationError);
+    expect(() => wire.POST('/api/group', { body, ...extra } as never)).toThrow(new RegExp(`per-call \`${name}\` is refused`));
+    expect(() => wire.request('post', '/api/group', { body, ...extra } as never)).toThrow(ConfigurationError);
+    expect(other.seen.length).toBe(before);
+    expect(api.seen.length).toBe(apiBefore);
+  });
+
+  it('a middleware that points the request at another origin is refused; one that asks to follow redirects is overruled', async () => {
+    const before = other.seen.length;
+    const wire = createWireClient({ apiKey: KEY, baseUrl: api.url });
+    const elsewhere = { onRequest: ({ request }: { request: Request }) => new Request(`${other.url}/api/group`, request) };
+    wire.use(elsewhere);
+    await expect(wire.POST('/api/group', { body })).rejects.toThrow(/outside `baseUrl`/);
+    wire.eject(elsewhere);
+    wire.use({ onRequest: ({ request }: { request: Request }) => new Request(request, { redirect: 'follow' }) });
+    const { response } = await wire.POST('/api/group', { body });
+    expect(response.status).toBe(307);
+    expect(other.seen.length).toBe(before);
+  });
+});
