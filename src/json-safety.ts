@@ -21,7 +21,11 @@ export const MAX_ISSUES_PER_CALL = 100;
 const VALUE_ROOT = 2;
 /** From this depth on, ancestors are tracked, so a cycle is told as circular rather than as too deep. */
 const TRACK_CYCLES_FROM = 32;
-/** More elements than this cannot fit in one request even as `[0,0,…]`: refused without walking them. */
+/**
+ * More values than this cannot fit in one 2,000,000-byte request even as `[0,0,…]`: an array that long
+ * is refused without walking it, and a walk that meets this many values (shared references expand:
+ * `{a: v, b: v}` nested 30 deep is a billion) stops there.
+ */
 const MAX_ELEMENTS = 1_000_000;
 
 export interface Unfaithful {
@@ -62,6 +66,8 @@ interface Walk {
   hops: number;
   /** Made only for deep values: object → the path length where it was met. */
   ancestors: Map<object, number> | undefined;
+  /** Values met so far, against `MAX_ELEMENTS`. */
+  values: number;
 }
 
 function problem(walk: Walk, message: string): typeof OMIT {
@@ -84,7 +90,15 @@ function circular(walk: Walk, period: number): typeof OMIT {
 }
 
 function visit(walk: Walk, node: unknown, key: string, inArray: boolean): unknown {
-  if (walk.found.length >= MAX_ISSUES_PER_CALL) return OMIT;
+  if (walk.found.length >= MAX_ISSUES_PER_CALL || walk.values > MAX_ELEMENTS) return OMIT;
+  if (++walk.values > MAX_ELEMENTS) {
+    // told once, at the field's value, and the walk stops
+    walk.found.push({
+      path: walk.path.slice(0, VALUE_ROOT),
+      message: `holds more than ${MAX_ELEMENTS.toLocaleString('en-US')} values (shared objects count each time they appear), more than one 2,000,000-byte request can carry`,
+    });
+    return OMIT;
+  }
   switch (typeof node) {
     case 'string':
     case 'boolean':
@@ -115,19 +129,19 @@ function visit(walk: Walk, node: unknown, key: string, inArray: boolean): unknow
     }
     return OMIT;
   }
-  if (depth < TRACK_CYCLES_FROM) return copyObject(walk, object, key);
+  if (depth < TRACK_CYCLES_FROM) return copyObject(walk, object, key, inArray);
   walk.ancestors ??= new Map();
   const first = walk.ancestors.get(object);
   if (first !== undefined) return circular(walk, walk.path.length - first);
   walk.ancestors.set(object, walk.path.length);
   try {
-    return copyObject(walk, object, key);
+    return copyObject(walk, object, key, inArray);
   } finally {
     walk.ancestors.delete(object);
   }
 }
 
-function copyObject(walk: Walk, object: object, key: string): unknown {
+function copyObject(walk: Walk, object: object, key: string, inArray: boolean): unknown {
   const { path } = walk;
   const toJSON = (object as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') {
@@ -141,7 +155,7 @@ function copyObject(walk: Walk, object: object, key: string): unknown {
     // what toJSON gives is walked like any value, one level deeper (a chain of toJSONs ends)
     walk.hops++;
     try {
-      return visit(walk, replaced, key, false);
+      return visit(walk, replaced, key, inArray);
     } finally {
       walk.hops--;
     }
@@ -156,12 +170,12 @@ function copyObject(walk: Walk, object: object, key: string): unknown {
       const item = visit(walk, object[i], String(i), true);
       path.pop();
       copy[i] = item === OMIT ? null : item;
-      if (walk.found.length >= MAX_ISSUES_PER_CALL) break;
+      if (walk.found.length >= MAX_ISSUES_PER_CALL || walk.values > MAX_ELEMENTS) break;
     }
     return copy;
   }
   if (object instanceof Number || object instanceof String || object instanceof Boolean) {
-    return visit(walk, object.valueOf(), key, false);
+    return visit(walk, object.valueOf(), key, inArray);
   }
   if (!isPlain(object)) return problem(walk, notPlain(object));
   const copy: Record<string, unknown> = {};
@@ -170,7 +184,7 @@ function copyObject(walk: Walk, object: object, key: string): unknown {
     const item = visit(walk, (object as Record<string, unknown>)[name], name, false);
     path.pop();
     if (item !== OMIT) setOwn(copy, name, item);
-    if (walk.found.length >= MAX_ISSUES_PER_CALL) break;
+    if (walk.found.length >= MAX_ISSUES_PER_CALL || walk.values > MAX_ELEMENTS) break;
   }
   return copy;
 }
@@ -184,7 +198,7 @@ function copyObject(walk: Walk, object: object, key: string): unknown {
  */
 export function jsonCopy(value: unknown, path: string[], found: Unfaithful[]): unknown {
   if (typeof value === 'string') return value; // ids: the common case
-  const walk: Walk = { path, found, hops: 0, ancestors: undefined };
+  const walk: Walk = { path, found, hops: 0, ancestors: undefined, values: 0 };
   let copied: unknown;
   try {
     copied = visit(walk, value, path[path.length - 1] ?? '', false);

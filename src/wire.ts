@@ -42,10 +42,23 @@ export function isPlainRecord(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** What can be a group call: an object read field by field (not an array, a Date, a Map, a Promise, ...). */
+/** An object read key by key as it is: a plain object (or one without a prototype), without `toJSON`. */
+function isPlainData(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+}
+
+/**
+ * What can be a group call: an object read field by field (a class instance's own fields too; not an
+ * array, a Date, a Map, a Promise, ...). A Proxy whose traps throw is no group call either.
+ */
 export function isCallObject(value: unknown): value is Record<string, unknown> {
-  return isPlainRecord(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function' &&
-    typeof (value as { then?: unknown }).then !== 'function' && !(value instanceof Map) && !(value instanceof Set);
+  try {
+    return isPlainRecord(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function' &&
+      typeof (value as { then?: unknown }).then !== 'function' && !(value instanceof Map) && !(value instanceof Set);
+  } catch {
+    return false;
+  }
 }
 
 /** Context keys in wire names (`deviceId` → `device_id`), each value read once; `undefined` ones left out. */
@@ -85,8 +98,8 @@ function mapDate(value: unknown, path: string, issues: ValidationIssue[]): unkno
  */
 export function toWireCall(call: GroupCall, at: string, issues: ValidationIssue[]): WireGroupCall {
   if (!isCallObject(call)) {
-    issues.push({ path: at, message: `expected a group call object such as { groupId, userId }, got ${describe(call)}` });
-    return call as unknown as WireGroupCall;
+    issues.push({ path: at, message: `expected a group call object such as { groupId, userId }, got ${describeSafely(call)}` });
+    return {} as WireGroupCall; // a stand-in: what is not a call is never read again
   }
   const out: Record<string, unknown> = {};
   const found: Unfaithful[] = [];
@@ -118,7 +131,8 @@ function copyFields(call: Record<string, unknown>, at: string, out: Record<strin
       continue;
     }
     let copy: unknown;
-    if (key === 'context' && isPlainRecord(value)) copy = jsonCopy(mapContext(value, at, issues), [wireName], found);
+    // a context that is not plain data (a Map, a class instance, one with toJSON) is copied, and refused, like any value
+    if (key === 'context' && isPlainRecord(value) && isPlainData(value)) copy = jsonCopy(mapContext(value, at, issues), [wireName], found);
     else if (key === 'timestamp' && value instanceof Date) copy = mapDate(value, `${at}.timestamp`, issues);
     else copy = jsonCopy(value, [wireName], found);
     if (copy !== undefined) setOwn(out, wireName, copy);
@@ -141,6 +155,15 @@ export function callerPath(wirePath: readonly string[], root: string): string {
     parent = parent === 'call' && segment === 'context' ? 'context' : 'other';
   }
   return path;
+}
+
+/** `describe`, for a value whose Proxy traps may throw. */
+function describeSafely(value: unknown): string {
+  try {
+    return describe(value);
+  } catch {
+    return 'an object that could not be read (a Proxy threw)';
+  }
 }
 
 /** A short description of a value for messages: `"many"`, `42`, `null`, `an array`, `an object`. */

@@ -405,3 +405,48 @@ describe('values that cannot be read', () => {
     expect(second.issues[0]!.message).toMatch(/could not be read/);
   });
 });
+
+describe('second adversary pass', () => {
+  it.each([
+    ['a Map', new Map([['source', 'product']]), /is a Map/],
+    ['a Set', new Set([1]), /is a Set/],
+    ['a Promise', Promise.resolve({}), /did you forget `await`/],
+    ['a class instance', new (class Ctx { source = 'product'; })(), /is an instance of Ctx/],
+    ['a Date', new Date(0), /expected an object/],
+    ['a String object', new String('ab'), /expected an object/],
+  ])('a context that is %s is refused, never sent as {}', async (_, context, message) => {
+    const error = await refusal({ ...ok, context: context as never });
+    expect(error.issues.map((i) => `${i.path}: ${i.message}`).join('\n')).toMatch(message);
+  });
+
+  it("a context's toJSON is honoured like any value's (its result is what is validated and sent)", async () => {
+    const { client, sent } = recordingClient();
+    await client.group({ ...ok, context: { toJSON: () => ({ device_id: 'x' }), source: 's' } as never });
+    expect(JSON.parse(sent[0]!)[0].context).toEqual({ device_id: 'x' });
+  });
+
+  it('shared references that expand past what a request can carry are refused quickly, not walked forever', async () => {
+    let shared: unknown = {};
+    for (let i = 0; i < 40; i++) shared = { a: shared, b: shared }; // 2^40 values once expanded
+    const error = await refusal({ ...ok, traits: { x: shared as never } });
+    expect(error.issues).toEqual([{ path: 'call.traits.x', message: expect.stringMatching(/^holds more than 1,000,000 values \(shared objects count each time/) }]);
+    const grid = new Array(3000).fill(new Array(3000).fill(0));
+    expect((await refusal({ ...ok, traits: { grid } as never })).issues[0]!.message).toMatch(/holds more than 1,000,000 values/);
+  });
+
+  it('a call Proxy whose traps throw is a ValidationError, in group() and enqueue()', async () => {
+    const hostile = new Proxy({ groupId: 'g', userId: 'u' }, { get() { throw new Error('boom'); } });
+    const error = await refusal(hostile as never);
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0]!.path).toBe('call');
+    const { client } = recordingClient();
+    expect(() => client.enqueue(hostile as never)).toThrow(ValidationError);
+    const protoTrap = new Proxy({}, { getPrototypeOf() { throw 42; } });
+    await expect(client.group(protoTrap as never)).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('inside an array, a toJSON or a boxed value giving undefined is refused like undefined itself', async () => {
+    const error = await refusal({ ...ok, traits: { a: [{ toJSON: () => undefined }] } as never });
+    expect(error.issues).toEqual([{ path: 'call.traits.a[0]', message: 'is undefined inside an array, which JSON would send as null' }]);
+  });
+});
