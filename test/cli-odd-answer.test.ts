@@ -49,7 +49,7 @@ describe('a 2xx without the documented body', () => {
     const summary = JSON.parse(result.stdout);
     expect(summary).toMatchObject({ sent: 0, outcome: 'aborted', exitCode: 1 });
     expect(summary.failed).toBeGreaterThan(0);
-    expect(summary.error).toMatch(/answered 200 \(the calls were most likely accepted\).*check baseUrl/);
+    expect(summary.error).toMatch(/answered 200 \(the calls were most likely accepted\).*check --base-url/);
     expect(requests).toBeLessThan(200 / 10); // it stopped early: not every batch went to the wrong address
     expect(Checkpoint.load(checkpoint).previousRows).toBe(0);
     const written = (await readFile(rejects, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { line: number; reason: string });
