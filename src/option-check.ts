@@ -161,6 +161,12 @@ function read(given: object, name: string): { value: unknown } | { threw: true }
  * object; anything else is returned as it is, for the rule to refuse.
  */
 function headersRecord(value: unknown): unknown {
+  if (isPlainObject(value)) {
+    // a copy, read once: a Proxy or getter cannot show other headers to the check than to the request
+    const out: Record<string, unknown> = {};
+    for (const name of Object.keys(value)) out[name] = value[name];
+    return out;
+  }
   if (typeof Headers === 'function' && value instanceof Headers) {
     const out: Record<string, string> = {};
     value.forEach((v, k) => (out[k] = v));
@@ -209,10 +215,18 @@ export function checkOptions<T extends object>(where: string, given: unknown, ru
       continue;
     }
     const rule = rules[name]!;
-    const value = rule.type === 'strings' ? headersRecord(got.value) : got.value;
-    if (value === undefined) continue;
-    const expected = problem(rule, value);
-    if (expected) problems.push(`\`${name}\` must be ${expected}; got ${describeValue(value)}.`);
+    let value: unknown;
+    let expected: string | undefined;
+    try {
+      value = rule.type === 'strings' ? headersRecord(got.value) : got.value;
+      if (value === undefined) continue;
+      expected = problem(rule, value);
+      if (expected) expected += `; got ${describeValue(value)}`;
+    } catch {
+      problems.push(`reading \`${name}\` threw an error; pass a plain value.`);
+      continue;
+    }
+    if (expected) problems.push(`\`${name}\` must be ${expected}.`);
     else snapshot[name] = value;
   }
   if (problems.length === 1) throw new ConfigurationError(`Invalid option of ${where}: ${problems[0]}`);

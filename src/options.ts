@@ -145,6 +145,9 @@ export function resolveBaseUrl(options: Pick<ClientOptions, 'baseUrl' | 'allowIn
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ConfigurationError(`\`baseUrl\` must be an https:// URL, got ${url.protocol}//.`);
   }
+  if (url.search || url.hash || raw.includes('?') || raw.includes('#')) {
+    throw new ConfigurationError('`baseUrl` must not hold a query (`?…`) or a fragment (`#…`): calls go to `<baseUrl>/api/group`.');
+  }
   if (url.username || url.password) {
     throw new ConfigurationError('`baseUrl` must not hold a user name or password; pass the API key as `apiKey`.');
   }

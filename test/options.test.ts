@@ -365,3 +365,33 @@ describe('options as a careless or clever caller builds them', () => {
     expect(errors[4]!.message).toMatch(/^The options of group\(\) must be an object/);
   });
 });
+
+describe('second adversary pass: options', () => {
+  it('headers are copied once when checked: a Proxy cannot show x-api-key to the request only', async () => {
+    const { requests, fetch } = spyFetch();
+    const client = new ThriveStack({ apiKey: 'k', baseUrl: 'http://127.0.0.1:9', fetch });
+    let reads = 0;
+    const sneaky = new Proxy({ a: 'b', 'X-Api-Key': 'STOLEN' } as Record<string, string>, {
+      ownKeys: (target) => (++reads <= 1 ? ['a'] : Reflect.ownKeys(target)),
+    });
+    await client.group(call, { headers: sneaky });
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.headers.get('x-api-key')).toBe('k');
+    expect(requests[0]!.headers.get('a')).toBe('b');
+  });
+
+  it('a logger or headers Proxy whose traps throw is a ConfigurationError', () => {
+    const trap = () => {
+      throw new Error('trap');
+    };
+    expect(() => new ThriveStack({ apiKey: 'k', logger: new Proxy({}, { get: trap }) as never })).toThrow(/reading `logger` threw/);
+    expect(() => new ThriveStack({ apiKey: 'k', defaultHeaders: new Proxy({}, { ownKeys: trap }) as never })).toThrow(/reading `defaultHeaders` threw/);
+  });
+
+  it.each([['https://api.example.com/?x=1'], ['https://api.example.com/v1#frag'], ['https://api.example.com#']])(
+    'a baseUrl with a query or fragment (%s) is refused',
+    (baseUrl) => {
+      expect(() => new ThriveStack({ apiKey: 'k', baseUrl })).toThrow(/must not hold a query .* or a fragment/);
+    },
+  );
+});
