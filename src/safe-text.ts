@@ -6,7 +6,8 @@
  * (removing a control character inside it could have rejoined it). When the text was cut before it
  * reached here (`truncated`: an answer stopped at the byte cap), a trailing fragment that could be the
  * start of the key is dropped, both before stripping (an escape could eat its first characters) and
- * after (stripping can bring a fragment to the end). Then the text is cut to `max` characters.
+ * after (stripping can bring a fragment to the end). A text that holds the key split by white space or
+ * an invisible character is replaced whole. Then the text is cut to `max` characters.
  * Redaction before that cut: a key straddling it is never half shown.
  */
 import type { Redactor } from './redact.js';
@@ -21,6 +22,11 @@ const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]?|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1
 const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const BREAKS = /[\t\n\r]+/g;
 const UNSAFE = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+/** What can split a key without showing (white space, zero-width and soft-hyphen characters). */
+const SPLITTERS = /[\s\u00ad\u180e\u200b-\u200d\u2060\ufeff]+/g;
+
+/** What is shown instead of a text that held the key split apart (by a line break, a zero-width space...). */
+export const SPLIT_KEY_TEXT = "[REDACTED: the server's text held the API key]";
 
 export function safeText(text: string, redact: Redactor, max: number = MAX_SERVER_TEXT, truncated = false): string {
   const tail = truncated ? redact.tail : undefined;
@@ -28,6 +34,9 @@ export function safeText(text: string, redact: Redactor, max: number = MAX_SERVE
   if (tail) out = tail(out);
   if (UNSAFE.test(out)) out = redact(out.replace(ESCAPES, '').replace(BREAKS, ' ').replace(CONTROLS, ''));
   if (tail) out = tail(out);
+  // the key split by a line break or an invisible character is still the key: the whole text goes
+  const squeezed = out.replace(SPLITTERS, '');
+  if (squeezed !== out && redact(squeezed) !== squeezed) return SPLIT_KEY_TEXT;
   if (out.length > max) {
     let cut = max;
     const code = out.charCodeAt(cut - 1);

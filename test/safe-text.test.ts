@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BadRequestError, ServerError, ThriveStack, type DebugEvent } from '../src/index.js';
-import { MAX_SERVER_TEXT, safeText } from '../src/safe-text.js';
+import { MAX_SERVER_TEXT, SPLIT_KEY_TEXT, safeText } from '../src/safe-text.js';
 import { redactorFor } from '../src/redact.js';
 import { sendJson, startHostileServer, type HostileServer } from './support/hostile-server.js';
 
@@ -95,5 +95,24 @@ describe('a server answering ANSI escapes and 100 kB of text', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+describe('a key split apart by the server', () => {
+  const KEY = 'Sk_live.A1b2C3d4E5f6G7h8';
+  const redact = redactorFor(KEY);
+  it.each([
+    ['a CRLF', 'bad key Sk_live.A1b2\r\nC3d4E5f6G7h8'],
+    ['a line feed', 'bad key Sk_live.A1b2\nC3d4E5f6G7h8 here'],
+    ['a zero-width space', 'bad key Sk_live.A1b2\u200bC3d4E5f6G7h8'],
+    ['a soft hyphen', 'Sk_live.\u00adA1b2C3d4E5f6G7h8'],
+  ])('by %s is not shown: the text is replaced whole', (_, text) => {
+    const out = safeText(text, redact);
+    expect(out).toBe(SPLIT_KEY_TEXT);
+    expect(out.replace(/\s|\u200b|\u00ad/g, '')).not.toContain(KEY);
+  });
+
+  it('a text without the key keeps its words', () => {
+    expect(safeText('Invalid API key\r\nplease check', redact)).toBe('Invalid API key please check');
   });
 });
