@@ -37,8 +37,10 @@ export interface Unfaithful {
 /** What a value left out of the copy returns (an `undefined` field, or one refused). */
 const OMIT: unique symbol = Symbol('omit');
 
-function isPlain(node: object): boolean {
-  const proto = Object.getPrototypeOf(node);
+/** An object literal (or one made without a prototype): what the client reads key by key as it is. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 
@@ -177,7 +179,7 @@ function copyObject(walk: Walk, object: object, key: string, inArray: boolean): 
   if (object instanceof Number || object instanceof String || object instanceof Boolean) {
     return visit(walk, object.valueOf(), key, inArray);
   }
-  if (!isPlain(object)) return problem(walk, notPlain(object));
+  if (!isPlainObject(object)) return problem(walk, notPlain(object));
   const copy: Record<string, unknown> = {};
   for (const name of Object.keys(object)) {
     path.push(name);

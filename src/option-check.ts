@@ -6,6 +6,7 @@
  * that fires at once.
  */
 import { ConfigurationError } from './errors.js';
+import { isPlainObject } from './json-safety.js';
 
 /** The longest delay a timer can take: Node's (and browsers') timers fire at once above it. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -29,11 +30,6 @@ export type Rule =
 
 export type Rules = Readonly<Record<string, Rule>>;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 /** Strings longer than this are never shown in a message: it may be the API key, passed to the wrong place. */
 const SHOWN_STRING = 16;

@@ -6,7 +6,7 @@
  */
 import type { FieldMap, GroupCall, WireGroupCall, WireGroupContext } from './types.js';
 import type { ValidationIssue } from './validation-issue.js';
-import { jsonCopy, setOwn, type Unfaithful } from './json-safety.js';
+import { isPlainObject, jsonCopy, setOwn, type Unfaithful } from './json-safety.js';
 
 export const CALL_FIELDS = {
   groupId: 'group_id',
@@ -44,8 +44,7 @@ export function isPlainRecord(value: unknown): value is Record<string, unknown> 
 
 /** An object read key by key as it is: a plain object (or one without a prototype), without `toJSON`. */
 function isPlainData(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
-  return (proto === Object.prototype || proto === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+  return isPlainObject(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
 }
 
 /**
