@@ -13,7 +13,6 @@
  *   npm run bench:import -- --cli dist/cli/index.js   measure a built CLI instead of bundling src/
  *   npm run bench:import -- --checkpoint       import with --checkpoint too (reports its size per row)
  */
-import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -23,6 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { runWithPeakRss } from './peak-rss.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -104,26 +104,15 @@ async function startSink() {
   };
 }
 
-/** Loaded before the CLI: reports the process's peak RSS on stderr as it exits. */
-const RSS_PROBE =
-  'data:text/javascript,' +
-  encodeURIComponent('import { writeSync } from "node:fs"; process.on("exit", () => writeSync(2, `\\nPEAK_RSS_KB ${process.resourceUsage().maxRSS}\\n`));');
-
 async function runImport(cli: string, file: string, url: string, checkpoint?: string) {
   const extra = checkpoint ? ['--checkpoint', checkpoint] : [];
-  const child = spawn(process.execPath, ['--import', RSS_PROBE, cli, 'import', file, '--base-url', url, '--quiet', '--json', ...extra], {
+  const run = await runWithPeakRss(cli, ['import', file, '--base-url', url, '--quiet', '--json', ...extra], {
     env: { ...process.env, THRIVESTACK_API_KEY: 'bench-key' },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const [code] = (await once(child, 'close')) as [number];
-  const peak = /PEAK_RSS_KB (\d+)/.exec(stderr);
-  if (code !== 0 || !peak) throw new Error(`import failed (exit ${code}):\n${stderr}`);
-  return { summary: JSON.parse(stdout) as { sent: number; seconds: number }, peakKb: Number(peak[1]) };
+  if (run.code !== 0 || Number.isNaN(run.peakKb)) throw new Error(`import failed (exit ${run.code}):\n${run.stderr}`);
+  return { summary: JSON.parse(run.stdout) as { sent: number; seconds: number }, peakKb: run.peakKb };
 }
+
 
 const results: Array<Record<string, unknown>> = [];
 const sink = await startSink();

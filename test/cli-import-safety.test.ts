@@ -10,6 +10,7 @@ import { createWriteStream, existsSync, linkSync, openSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runWithPeakRss } from '../bench/peak-rss.js';
 import { seededRandom } from './support/fault-server.js';
 import { cliTestBed, countByUser, CSV_HEADER, csvLine, ROOT, runCli, spawnCli, waitFor, wireRow, writeLines } from './support/cli.js';
 
@@ -162,22 +163,14 @@ describe('paths that must not collide, nothing written before the header is chec
 
 /** Runs the CLI with a probe that prints the process's peak RSS as it exits. */
 async function runMeasured(args: string[]): Promise<{ code: number; stdout: string; stderr: string; peakMB: number }> {
-  const probe =
-    'data:text/javascript,' +
-    encodeURIComponent('import { writeSync } from "node:fs"; process.on("exit", () => writeSync(2, `\\nPEAK_RSS_KB ${process.resourceUsage().maxRSS}\\n`));');
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', probe, join(ROOT, 'src/cli/index.ts'), ...args], {
+  const run = await runWithPeakRss(join(ROOT, 'src/cli/index.ts'), args, {
+    nodeArgs: ['--import', 'tsx'],
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_NO_WARNINGS: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const [code] = (await once(child, 'close')) as [number];
-  const peak = Number(/PEAK_RSS_KB (\d+)/.exec(stderr)?.[1] ?? NaN);
-  return { code, stdout, stderr, peakMB: peak / 1024 };
+  return { code: run.code, stdout: run.stdout, stderr: run.stderr, peakMB: run.peakKb / 1024 };
 }
+
 
 describe('monstrous rows are rejected, not fatal', () => {
   const HUGE = 100 * 1024 * 1024;
