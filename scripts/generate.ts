@@ -1,7 +1,10 @@
 /**
  * `npm run generate`: derive everything from openapi/openapi.yaml into src/generated/.
  *   - schema.ts      TypeScript types of paths and components (openapi-typescript)
- *   - validate.js    standalone request validators (Ajv, no eval at run time) + validate.d.ts
+ *   - call.ts        the caller's types, the field maps, the one-pass reader of a call and the
+ *                    document's rules as checks (scripts/generate-call.ts)
+ *   - validate.js    standalone request validators (Ajv, no eval at run time) + validate.d.ts, for the
+ *                    mock of /testing (it answers as Prism does) and the differential tests
  *   - constants.ts   request limits and the server address, read from the document
  *   - version.ts     the package's name and version, from package.json (for the User-Agent)
  * `npm run generate:check` regenerates in memory and fails when a committed file differs.
@@ -13,6 +16,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { _ } from 'ajv/dist/compile/codegen/index.js';
 import { formats } from '../src/formats.js';
+import { callFile } from './generate-call.js';
 
 const root = new URL('../', import.meta.url);
 const specUrl = new URL('openapi/openapi.yaml', root);
@@ -118,6 +122,7 @@ async function main(): Promise<void> {
   const validators = validatorFiles(spec);
   const files: Record<string, string> = {
     'schema.ts': await typesFile(),
+    'call.ts': callFile(spec, HEADER),
     'validate.js': validators.js,
     'validate.d.ts': validators.dts,
     'constants.ts': constantsFile(spec),

@@ -1,9 +1,10 @@
 /**
  * `ThriveStack`: the client users live in. `group()` sends now and resolves with the event id;
- * `enqueue()` batches in the background; `flush()` and `close()` drain. Every path goes through the
- * same validation (`validate.ts`), the same openapi-fetch client and the same retrying transport.
+ * `enqueue()` batches in the background; `flush()` and `close()` drain. Every call is read once by the
+ * generated reader (`validate.ts`), and every request goes through the same openapi-fetch client and
+ * the same retrying transport.
  */
-import { openapiClient, type WireClient } from './wire-client.js';
+import { openapiFetch, type WireClient } from './openapi-client.js';
 import {
   checkClientOptions,
   checkCloseOptions,
@@ -15,38 +16,73 @@ import {
   type RequestOptions,
   type ResolvedOptions,
 } from './options.js';
-import { createTransport, RecordedRequest, type RequestTarget } from './transport.js';
-import { redactorFor } from './redact.js';
+import { createTransport, type AttemptOptions, type Outgoing } from './transport.js';
+import { redactorFor, type Redactor } from './redact.js';
 import { createLog } from './logger.js';
-import { prepareCall, prepareRequest } from './validate.js';
+import { checkRequestSize, prepareCall, prepareRequest } from './validate.js';
 import { BatchQueue, type CloseOptions, type CloseReport } from './queue.js';
+import { encode, type Bytes } from './call-bytes.js';
+import { userAgent } from './user-agent.js';
 import type { GroupCall, GroupResponse } from './types.js';
 import type { EnqueueOptions } from './queue-options.js';
+
+/** What `#post` hands openapi-fetch beside the body: the request's headers and its attempts' options. */
+interface Sending {
+  headers: Record<string, string>;
+  attempt: AttemptOptions;
+}
+
+/**
+ * The `Request` openapi-fetch builds (its `Request` option): the URL it made, the body as our body
+ * serializer left it (bytes), and what `#post` passed along. Nothing is copied or parsed again; the
+ * platform's Request, if any, is made by `fetch` itself, once per attempt.
+ */
+class Outbound {
+  readonly url: string;
+  readonly body: Bytes;
+  readonly sending: Sending;
+  constructor(url: string, init: { body: Bytes; sending: Sending }) {
+    this.url = url;
+    this.body = init.body;
+    this.sending = init.sending;
+  }
+}
 
 export class ThriveStack {
   /** Where requests go, e.g. https://api.app.thrivestack.ai. */
   readonly baseUrl: string;
   readonly #options: ResolvedOptions;
   readonly #wire: WireClient;
-  readonly #send: ReturnType<typeof createTransport>;
   readonly #queue: BatchQueue;
+  readonly #redact: Redactor;
+  /** Every request's headers, built once: the key, the content type, `defaultHeaders`, the User-Agent. */
+  readonly #headers: Record<string, string>;
+  /** The attempts of a `group()` without per-call options. */
+  readonly #immediate: AttemptOptions;
 
   constructor(given: ClientOptions = {}) {
     // from here on, only the checked snapshot: a getter cannot answer differently later
     const options = checkClientOptions(given);
     const apiKey = resolveApiKey(options);
-    this.#options = resolveOptions(options);
-    this.baseUrl = this.#options.baseUrl;
-    const redact = redactorFor(apiKey);
+    const resolved = (this.#options = resolveOptions(options));
+    this.baseUrl = resolved.baseUrl;
+    const redact = (this.#redact = redactorFor(apiKey));
     const log = createLog(options, redact);
-    this.#send = createTransport({ fetch: this.#options.fetch, redact, debug: options.debug, log });
-    this.#wire = openapiClient({
-      apiKey,
+    this.#headers = headersOf(resolved.defaultHeaders, undefined, apiKey);
+    this.#immediate = attemptOf(resolved, {}, true);
+    const send = createTransport({ fetch: resolved.fetch, redact, debug: options.debug, log });
+    this.#wire = openapiFetch({
       baseUrl: this.baseUrl,
-      headers: this.#options.defaultHeaders,
-      Request: RecordedRequest as unknown as typeof Request,
+      Request: Outbound as unknown as typeof Request,
+      // the body arrives serialized and encoded (validate.ts, the queue): sent as it is
+      bodySerializer: (body: unknown) => body as string,
+      fetch: (request: Request) => {
+        const outbound = request as unknown as Outbound;
+        const target: Outgoing = { url: outbound.url, headers: outbound.sending.headers, body: outbound.body };
+        return send(target, outbound.sending.attempt) as unknown as Promise<Response>;
+      },
     });
-    this.#queue = new BatchQueue((body, signal) => this.#post(body, { signal }, false), options, log);
+    this.#queue = new BatchQueue((body, signal) => this.#post(body, attemptOf(resolved, { signal }, false), undefined), options, log);
   }
 
   /**
@@ -54,10 +90,17 @@ export class ThriveStack {
    * with ThriveStack's answer; throws `ValidationError` (nothing sent) or the typed error of the
    * last attempt.
    */
-  async group(calls: GroupCall | readonly GroupCall[], given: RequestOptions = {}): Promise<GroupResponse> {
-    const options = checkRequestOptions(given);
-    const { body } = prepareRequest(calls);
-    return this.#post(body, options, true);
+  group(calls: GroupCall | readonly GroupCall[], given?: RequestOptions): Promise<GroupResponse> {
+    try {
+      const options = given === undefined ? undefined : checkRequestOptions(given);
+      const prepared = prepareRequest(calls, this.#redact);
+      const body = encode(prepared.body);
+      checkRequestSize(body.length, prepared.calls, Array.isArray(calls));
+      const attempt = options ? attemptOf(this.#options, options, true) : this.#immediate;
+      return this.#post(body, attempt, options?.headers);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -66,7 +109,7 @@ export class ThriveStack {
    */
   enqueue(call: GroupCall, options?: EnqueueOptions): boolean {
     const tag = options === undefined ? undefined : checkEnqueueOptions(options).tag;
-    return this.#queue.add(prepareCall(call), tag);
+    return this.#queue.add(prepareCall(call, this.#redact), tag);
   }
 
   /** Like `enqueue()`, but waits for room when the queue is full instead of refusing the call. */
@@ -74,7 +117,7 @@ export class ThriveStack {
     // Not `async`: that would wrap the queue's promise in one more (extra ticks on every call).
     try {
       const tag = options === undefined ? undefined : checkEnqueueOptions(options).tag;
-      return this.#queue.addAsync(prepareCall(call), tag);
+      return this.#queue.addAsync(prepareCall(call, this.#redact), tag);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -99,24 +142,40 @@ export class ThriveStack {
     return this.#queue.close(checkCloseOptions(options));
   }
 
-  async #post(body: string, options: RequestOptions, keepAlive: boolean): Promise<GroupResponse> {
-    const resolved = this.#options;
-    const attempt = {
-      ...resolved,
-      timeout: options.timeout ?? resolved.timeout,
-      maxRetries: options.maxRetries ?? resolved.maxRetries,
-      signal: options.signal,
-      keepAlive,
-      body,
-    };
-    // The body was validated and serialized by validate.ts (or joined by the queue): openapi-fetch
-    // builds the typed request around it and hands it to the retrying transport.
-    const { data } = await this.#wire.POST('/api/group', {
-      body: [] as never,
-      bodySerializer: () => body,
-      headers: options.headers,
-      fetch: async (request: Request) => (await this.#send(request as unknown as RequestTarget, attempt)) as unknown as Response,
-    });
-    return data!;
+  /** One request through openapi-fetch: `body` is the encoded JSON array; `headers` the caller's for this call. */
+  async #post(body: Bytes, attempt: AttemptOptions, headers: Record<string, string> | undefined): Promise<GroupResponse> {
+    const sending: Sending = { headers: headers ? headersOf(this.#options.defaultHeaders, headers, undefined, this.#headers) : this.#headers, attempt };
+    const { data } = await this.#wire.POST('/api/group', { body: body as never, sending } as never);
+    return data as unknown as GroupResponse;
   }
+}
+
+/**
+ * Request headers as a plain record, merged as `Headers` merges them (names in any case; a later value
+ * wins): the content type and `accept`, then `defaultHeaders`, then a call's own, then the key (which
+ * nothing can override) and the User-Agent when none was given.
+ */
+function headersOf(defaults: Record<string, string>, perCall: Record<string, string> | undefined, apiKey: string | undefined, base?: Record<string, string>): Record<string, string> {
+  const merged = new Headers(base ?? { accept: '*/*', 'content-type': 'application/json' });
+  if (!base) for (const name of Object.keys(defaults)) merged.set(name, defaults[name]!);
+  if (perCall) for (const name of Object.keys(perCall)) merged.set(name, perCall[name]!);
+  if (apiKey !== undefined) merged.set('x-api-key', apiKey);
+  const agent = userAgent();
+  if (agent !== undefined && !merged.has('user-agent')) merged.set('user-agent', agent);
+  const out: Record<string, string> = {};
+  merged.forEach((value, name) => (out[name] = value));
+  return out;
+}
+
+/** The options of every attempt of one request: the client's, with a call's own timeout, retries and signal. */
+function attemptOf(resolved: ResolvedOptions, given: { signal?: AbortSignal | undefined; timeout?: number | undefined; maxRetries?: number | undefined }, keepAlive: boolean): AttemptOptions {
+  return {
+    timeout: given.timeout ?? resolved.timeout,
+    maxRetries: given.maxRetries ?? resolved.maxRetries,
+    minRetryDelay: resolved.minRetryDelay,
+    maxRetryDelay: resolved.maxRetryDelay,
+    maxRetryAfter: resolved.maxRetryAfter,
+    signal: given.signal,
+    keepAlive,
+  };
 }

@@ -47,7 +47,7 @@ export function fromWireCall(wire: unknown, at: string, issues: ValidationIssue[
     const value = wire[key];
     setOwn(out, camel, camel === 'context' && isPlainRecord(value) ? mapContext(value, at, issues) : value);
   }
-  return out as GroupCall;
+  return out as unknown as GroupCall;
 }
 
 /**

@@ -1,12 +1,21 @@
 /**
- * Values JSON cannot carry faithfully, and the one copy of a call's values that is validated and sent.
+ * The careful path of reading a call: values JSON cannot carry faithfully, read once into a plain copy.
  *
- * `JSON.stringify` silently turns NaN into null, drops functions, sends `{}` for a Map, a Promise or
- * an Error, and throws on BigInt or a circular structure; each of those would reach ThriveStack as
- * something other than what the caller meant, so they are refused before sending. And because a
- * getter or a `toJSON` may answer differently each time it is asked, the client reads every value
- * exactly once, into a plain copy: what was validated is what is sent.
+ * The generated reader (`src/generated/call.ts`) reads the values it expects (strings, numbers,
+ * booleans and null where the document wants them) itself, and hands every other value to this file,
+ * which copies it exactly as `JSON.stringify` would see it, once: `toJSON` called once, boxed
+ * primitives unboxed, and everything JSON would change refused instead (NaN and Infinity become null,
+ * functions vanish, a Map, a Promise or an Error becomes `{}`, BigInt and cycles throw). Because a
+ * getter or a `toJSON` may answer differently each time it is asked, nothing is read twice: what was
+ * validated is what is sent.
+ *
+ * The walk is bounded whatever the value: at most `MAX_NESTING_DEPTH` levels below a field's value (no
+ * stack overflow), `MAX_ISSUES_PER_CALL` problems, and a call's JSON counted as it is read, so a value
+ * that would expand past what one request can carry (shared references: `{a: v, b: v}` forty levels deep
+ * is a trillion values) is refused once `MAX_REQUEST_BYTES` are counted, before more is copied.
  */
+import { MAX_REQUEST_BYTES } from './generated/constants.js';
+import type { ValidationIssue } from './validation-issue.js';
 
 /**
  * How deep a value inside a call (a trait, a context entry) may nest. Deeper values are refused: the
@@ -21,12 +30,6 @@ export const MAX_ISSUES_PER_CALL = 100;
 const VALUE_ROOT = 2;
 /** From this depth on, ancestors are tracked, so a cycle is told as circular rather than as too deep. */
 const TRACK_CYCLES_FROM = 32;
-/**
- * More values than this cannot fit in one 2,000,000-byte request even as `[0,0,…]`: an array that long
- * is refused without walking it, and a walk that meets this many values (shared references expand:
- * `{a: v, b: v}` nested 30 deep is a billion) stops there.
- */
-const MAX_ELEMENTS = 1_000_000;
 
 export interface Unfaithful {
   /** Wire keys from the call (`['traits', 'tags', '2']`). */
@@ -34,8 +37,44 @@ export interface Unfaithful {
   message: string;
 }
 
-/** What a value left out of the copy returns (an `undefined` field, or one refused). */
-const OMIT: unique symbol = Symbol('omit');
+/** What a value left out of the copy is returned as (an `undefined` field, or one refused). */
+export const OMIT: unique symbol = Symbol('omit');
+/** What a copy returns when reading threw (a getter or Proxy trap): the field it belongs to is dropped whole. */
+export const THREW: unique symbol = Symbol('threw');
+export type Copied = unknown;
+
+/** What a value that could not be read is told. */
+export const UNREADABLE = 'could not be read (a getter or Proxy threw); send plain data instead';
+
+/**
+ * The state of reading one call, shared by the generated reader and the careful walk. `bytes` is a
+ * lower bound of the call's JSON (exact for ASCII strings and names): the reader and the walk both add
+ * to it, and the walk stops once it passes what one request can carry.
+ */
+export class Reading {
+  /** Problems of values JSON cannot carry, in the order met. */
+  found: Unfaithful[] = [];
+  /** The call's other problems (fields that are not the document's, names given twice, values that cannot be read). */
+  issues: ValidationIssue[] = [];
+  /** The generated reader vouches for every rule of the document (else the careful checks run). */
+  ok = true;
+  bytes = 0;
+  /** The walk stopped: too many problems, or more bytes than a request can carry. */
+  full = false;
+  // the current careful walk
+  path: string[] = [];
+  hops = 0;
+  ancestors: Map<object, number> | undefined = undefined;
+
+  /** Starts the next call of a request. */
+  reset(): void {
+    if (this.found.length) this.found = [];
+    if (this.issues.length) this.issues = [];
+    this.ok = true;
+    this.bytes = 0;
+    this.full = false;
+  }
+}
 
 /** An object literal (or one made without a prototype): what the client reads key by key as it is. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -44,7 +83,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-/** Why an object that is not plain data is refused (or `undefined`: a boxed primitive, unboxed). */
+/** Why an object that is not plain data is refused. */
 function notPlain(node: object): string {
   if (node instanceof Map || node instanceof Set) {
     return `is ${node instanceof Map ? 'a Map' : 'a Set'}, which JSON would send as {}; convert it to a plain object or array`;
@@ -60,53 +99,63 @@ function notPlain(node: object): string {
   return `is ${what}, not a plain object; JSON would send only its own fields (often {}); pass a plain object`;
 }
 
-/** The state of one walk (module-level functions instead of closures: this runs for every call). */
-interface Walk {
-  path: string[];
-  found: Unfaithful[];
-  /** toJSON()s being followed: each counts as a level, so a chain of them ends at the depth limit. */
-  hops: number;
-  /** Made only for deep values: object → the path length where it was met. */
-  ancestors: Map<object, number> | undefined;
-  /** Values met so far, against `MAX_ELEMENTS`. */
-  values: number;
+/** Records a problem at `path` (at most `MAX_ISSUES_PER_CALL` per call: then the walk stops). */
+function report(walk: Reading, path: string[], message: string): typeof OMIT {
+  if (walk.found.length < MAX_ISSUES_PER_CALL) walk.found.push({ path, message });
+  if (walk.found.length >= MAX_ISSUES_PER_CALL) walk.full = true;
+  return OMIT;
 }
 
-function problem(walk: Walk, message: string): typeof OMIT {
-  if (walk.found.length < MAX_ISSUES_PER_CALL) walk.found.push({ path: [...walk.path], message });
-  return OMIT;
+function problem(walk: Reading, message: string): typeof OMIT {
+  return report(walk, [...walk.path], message);
+}
+
+/**
+ * How far the careful walk goes, in bytes of the call's JSON (a lower bound): twice what a request can
+ * carry, so that a call just over the limit is still measured exactly, and a value that expands without
+ * end (shared references) is refused after a bounded walk.
+ */
+const WALK_LIMIT = 2 * MAX_REQUEST_BYTES;
+
+/**
+ * Adds `n` bytes to the call's count; past `WALK_LIMIT` the walk stops, with one problem where it
+ * stopped (none when the reader's own count was already past it: the call's size is told then).
+ */
+function count(walk: Reading, n: number): boolean {
+  const before = walk.bytes;
+  if ((walk.bytes += n) <= WALK_LIMIT) return true;
+  if (!walk.full) {
+    walk.full = true;
+    if (before > WALK_LIMIT) return false;
+    walk.found.push({
+      path: walk.path.slice(0, VALUE_ROOT),
+      message: `holds more than ${MAX_REQUEST_BYTES.toLocaleString('en-US')} bytes of JSON (shared objects count each time they appear), more than one request can carry`,
+    });
+  }
+  return false;
 }
 
 /**
  * A cycle of `period` levels was met deep down (ancestors are tracked only from depth 32): it is told
  * where it first closes, where the path's repeating part begins plus one period.
  */
-function circular(walk: Walk, period: number): typeof OMIT {
+function circular(walk: Reading, period: number): typeof OMIT {
   const { path } = walk;
   let start = path.length - period;
   while (start - 1 >= VALUE_ROOT - 1 && path[start - 1] === path[start - 1 + period]) start--;
-  if (walk.found.length < MAX_ISSUES_PER_CALL) {
-    walk.found.push({ path: path.slice(0, start + period), message: 'refers back to an object that contains it (a circular structure), which JSON cannot carry' });
-  }
-  return OMIT;
+  return report(walk, path.slice(0, start + period), 'refers back to an object that contains it (a circular structure), which JSON cannot carry');
 }
 
-function visit(walk: Walk, node: unknown, key: string, inArray: boolean): unknown {
-  if (walk.found.length >= MAX_ISSUES_PER_CALL || walk.values > MAX_ELEMENTS) return OMIT;
-  if (++walk.values > MAX_ELEMENTS) {
-    // told once, at the field's value, and the walk stops
-    walk.found.push({
-      path: walk.path.slice(0, VALUE_ROOT),
-      message: `holds more than ${MAX_ELEMENTS.toLocaleString('en-US')} values (shared objects count each time they appear), more than one 2,000,000-byte request can carry`,
-    });
-    return OMIT;
-  }
+function visit(walk: Reading, node: unknown, key: string, inArray: boolean): unknown {
+  if (walk.full) return OMIT;
   switch (typeof node) {
     case 'string':
+      return count(walk, node.length + 2) ? node : OMIT;
     case 'boolean':
-      return node;
+      return count(walk, 4) ? node : OMIT;
     case 'number':
-      return Number.isFinite(node) ? node : problem(walk, `is ${node}, which JSON would send as null; send a finite number`);
+      if (!Number.isFinite(node)) return problem(walk, `is ${node}, which JSON would send as null; send a finite number`);
+      return count(walk, 1) ? node : OMIT;
     case 'bigint':
       return problem(walk, 'is a BigInt, which JSON cannot carry; convert it to a number or a string');
     case 'function':
@@ -116,20 +165,14 @@ function visit(walk: Walk, node: unknown, key: string, inArray: boolean): unknow
     case 'undefined':
       return inArray ? problem(walk, 'is undefined inside an array, which JSON would send as null') : OMIT;
   }
-  if (node === null) return null;
+  if (node === null) return count(walk, 4) ? null : OMIT;
   const object = node as object;
   if (object instanceof Date && Number.isNaN(object.getTime())) {
     return problem(walk, 'is an invalid Date, which JSON would send as null; pass a valid Date or an ISO 8601 string');
   }
   const depth = walk.path.length + walk.hops;
   if (depth >= VALUE_ROOT + MAX_NESTING_DEPTH) {
-    if (walk.found.length < MAX_ISSUES_PER_CALL) {
-      walk.found.push({
-        path: walk.path.slice(0, VALUE_ROOT),
-        message: `nests more than ${MAX_NESTING_DEPTH} levels deep, which the client refuses; flatten it`,
-      });
-    }
-    return OMIT;
+    return report(walk, walk.path.slice(0, VALUE_ROOT), `nests more than ${MAX_NESTING_DEPTH} levels deep, which the client refuses; flatten it`);
   }
   if (depth < TRACK_CYCLES_FROM) return copyObject(walk, object, key, inArray);
   walk.ancestors ??= new Map();
@@ -143,7 +186,7 @@ function visit(walk: Walk, node: unknown, key: string, inArray: boolean): unknow
   }
 }
 
-function copyObject(walk: Walk, object: object, key: string, inArray: boolean): unknown {
+function copyObject(walk: Reading, object: object, key: string, inArray: boolean): unknown {
   const { path } = walk;
   const toJSON = (object as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') {
@@ -163,16 +206,18 @@ function copyObject(walk: Walk, object: object, key: string, inArray: boolean): 
     }
   }
   if (Array.isArray(object)) {
-    if (object.length > MAX_ELEMENTS) {
-      return problem(walk, `holds ${object.length.toLocaleString('en-US')} elements, more than one 2,000,000-byte request can carry`);
+    // each element is at least one byte and a comma: an array too long for any request is not walked
+    if (object.length > MAX_REQUEST_BYTES / 2) {
+      return problem(walk, `holds ${object.length.toLocaleString('en-US')} elements, more than one ${MAX_REQUEST_BYTES.toLocaleString('en-US')}-byte request can carry`);
     }
+    if (!count(walk, 2 + object.length)) return OMIT;
     const copy = new Array<unknown>(object.length);
     for (let i = 0; i < object.length; i++) {
       path.push(String(i));
       const item = visit(walk, object[i], String(i), true);
       path.pop();
       copy[i] = item === OMIT ? null : item;
-      if (walk.found.length >= MAX_ISSUES_PER_CALL || walk.values > MAX_ELEMENTS) break;
+      if (walk.full) break;
     }
     return copy;
   }
@@ -180,36 +225,54 @@ function copyObject(walk: Walk, object: object, key: string, inArray: boolean): 
     return visit(walk, object.valueOf(), key, inArray);
   }
   if (!isPlainObject(object)) return problem(walk, notPlain(object));
+  return count(walk, 2) ? copyEntries(walk, object) : OMIT;
+}
+
+/** Copies a plain object's entries, each read once. */
+function copyEntries(walk: Reading, object: Record<string, unknown>): unknown {
+  const { path } = walk;
   const copy: Record<string, unknown> = {};
   for (const name of Object.keys(object)) {
     path.push(name);
-    const item = visit(walk, (object as Record<string, unknown>)[name], name, false);
+    const value = object[name];
+    const item = value === undefined ? OMIT : count(walk, name.length + 4) ? visit(walk, value, name, false) : OMIT;
     path.pop();
     if (item !== OMIT) setOwn(copy, name, item);
-    if (walk.found.length >= MAX_ISSUES_PER_CALL || walk.values > MAX_ELEMENTS) break;
+    if (walk.full) break;
   }
   return copy;
 }
 
-/**
- * A plain, JSON-faithful copy of one field's value, read once, as `JSON.stringify(value)` would see it
- * (`toJSON` called once, boxed primitives unboxed), or `undefined` when it is left out. Each
- * unfaithful value is added to `found` with its path instead; the walk never goes deeper than
- * `MAX_NESTING_DEPTH` levels below the field's value, so it cannot overflow, and stops after
- * `MAX_ISSUES_PER_CALL` problems.
- */
-export function jsonCopy(value: unknown, path: string[], found: Unfaithful[]): unknown {
-  if (typeof value === 'string') return value; // ids: the common case
-  const walk: Walk = { path, found, hops: 0, ancestors: undefined, values: 0 };
-  let copied: unknown;
+/** The careful copy, from the reader's path; a throw while reading drops the whole field (`THREW`). */
+function guarded(walk: Reading, path: string[], run: () => unknown): unknown {
+  walk.path = path;
+  walk.hops = 0;
+  walk.ancestors = undefined;
   try {
-    copied = visit(walk, value, path[path.length - 1] ?? '', false);
+    return run();
   } catch {
     // a getter or Proxy trap that throws while being read
     path.length = Math.min(path.length, VALUE_ROOT);
-    copied = problem(walk, 'could not be read (a getter or Proxy threw); send plain data instead');
+    walk.path = path;
+    problem(walk, UNREADABLE);
+    return THREW;
   }
-  return copied === OMIT ? undefined : copied;
+}
+
+/**
+ * A plain, JSON-faithful copy of the value of a call's field `name` (or of `name`'s entry `entry`),
+ * read once, or `OMIT` when it is left out (undefined, or refused: each problem is added to
+ * `walk.found` with its path), or `THREW` when reading it threw.
+ */
+export function copyValue(walk: Reading, value: unknown, name: string, entry?: string): unknown {
+  if (typeof value === 'string') return count(walk, value.length + 2) ? value : OMIT;
+  const path = entry === undefined ? [name] : [name, entry];
+  return guarded(walk, path, () => visit(walk, value, path[path.length - 1]!, false));
+}
+
+/** The entry `name` of the call's `field` could not be read: the whole field is dropped, as the careful copy does. */
+export function unreadable(walk: Reading, field: string, name: string): void {
+  report(walk, [field, name], UNREADABLE);
 }
 
 /** Sets a key as plain data: `__proto__` becomes an own property, never a prototype. */
@@ -218,25 +281,4 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
   // dictionary (4x slower to build, and slower to serialize).
   if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
-}
-
-const NON_ASCII = /[^\x00-\x7f]/;
-
-/** Bytes of `text` in UTF-8, without encoding it. */
-export function utf8Length(text: string): number {
-  if (!NON_ASCII.test(text)) return text.length; // the common case, scanned natively
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) continue;
-    if (code < 0x800) bytes += 1;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 2; // a surrogate pair: 2 UTF-16 units, 4 bytes
-        i++;
-      } else bytes += 2;
-    } else bytes += 2;
-  }
-  return bytes;
 }

@@ -1,5 +1,5 @@
 /** Client options: what can be set, the defaults, and the checks made at construction. */
-import { DEFAULT_BASE_URL } from './generated/constants.js';
+import { DEFAULT_BASE_URL, MAX_CALLS_PER_REQUEST } from './generated/constants.js';
 import { ConfigurationError } from './errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import type { DebugEvent } from './transport.js';
@@ -71,6 +71,7 @@ export const CLIENT_RULES = {
   logLevel: { type: 'enum', values: LOG_LEVELS },
   logger: { type: 'methods', names: ['debug', 'info', 'warn', 'error'], examples: 'console, pino and winston' },
   flushAt: { type: 'integer', min: 1 },
+  maxBatchSize: { type: 'integer', min: 1, max: MAX_CALLS_PER_REQUEST },
   flushInterval: { type: 'ms', min: 0 },
   maxQueueSize: { type: 'integer', min: 1 },
   maxConcurrentRequests: { type: 'integer', min: 1, max: 1_000 },

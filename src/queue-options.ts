@@ -38,11 +38,22 @@ export interface QueueThrottle {
    * If it throws or returns no function, the queue logs that and goes on without listening.
    */
   onRaise(listener: () => void): () => void;
+  /**
+   * While `true`, no new request starts, for as long as it stays `true` (no cap, unlike a pause): for
+   * an owner that must catch up before more is sent (the CLI, while its checkpoint is written). Call
+   * the `onRaise` listener when it turns `false`.
+   */
+  readonly held?: boolean | undefined;
 }
 
 export interface QueueOptions {
-  /** Send a batch once this many calls are waiting, and put at most this many in one request (default 100, at most 1,000). */
+  /**
+   * Start a send once this many calls are waiting (default 100). When to send, not how much: the
+   * request carries every call waiting, up to `maxBatchSize` and 2 MB.
+   */
   flushAt?: number | undefined;
+  /** Most calls one request carries (default and most: 1,000, the API's limit). */
+  maxBatchSize?: number | undefined;
   /** Send waiting calls at the latest this many ms after the oldest was enqueued (default 5,000). */
   flushInterval?: number | undefined;
   /**

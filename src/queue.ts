@@ -1,8 +1,10 @@
 /**
- * The batching queue behind `enqueue()`: calls wait until `flushAt` of them are waiting or
- * `flushInterval` has passed since the oldest, then leave in requests of at most `flushAt` calls
- * (itself at most 1,000) and 2 MB of JSON (measured bytes), with at most `maxConcurrentRequests` in
- * flight.
+ * The batching queue behind `enqueue()`. When to send and how much a request carries are two things:
+ * a send starts once `flushAt` calls wait (or a request's worth of bytes), or `flushInterval` after the
+ * oldest, or on `flush()`/`close()`; the request then carries every call waiting, up to
+ * `maxBatchSize` (at most the API's 1,000) and 2 MB of JSON, so a backlog leaves in full requests.
+ * At most `maxConcurrentRequests` are in flight. Calls wait as the UTF-8 bytes they are sent as
+ * (`call-bytes.ts`), one small entry each.
  *
  * Guarantees: every call is delivered, reported to `onError`, or listed as pending by `close()`;
  * the queue holds at most `maxQueueSize` calls; its timers never keep a process alive, but a process
@@ -10,7 +12,7 @@
  * never rejects a promise nobody awaits; hooks run outside its call stack and never change outcomes.
  */
 import { MAX_CALLS_PER_REQUEST, MAX_REQUEST_BYTES } from './generated/constants.js';
-import { BadRequestError, QueueError, ThriveStackError } from './errors.js';
+import { BadRequestError, QueueError, ThriveStackError, ValidationError } from './errors.js';
 import {
   FAILURE_SUMMARY_INTERVAL,
   MAX_THROTTLE_PAUSE,
@@ -23,27 +25,36 @@ import {
   type QueueThrottle,
 } from './queue-options.js';
 import type { WireGroupCall } from './types.js';
-import type { PreparedCall } from './validate.js';
+import { tooLarge, type PreparedCall } from './validate.js';
 import { createLog, type Log } from './logger.js';
 import { holdForExit } from './exit-hook.js';
+import { body, utf8Bound, utf8Length, type Bytes } from './call-bytes.js';
 
-interface Entry {
-  seq: number;
-  json: string;
-  bytes: number;
-  tag: unknown;
+/** A queued call: its JSON text, and what comes back with its outcome. */
+class Entry {
+  seq = 0;
   /** Delivered or failed (a halved batch settles part by part). */
-  done?: true;
+  done = false;
+  /** Its size in UTF-8 once measured (only near the 2 MB limit: `utf8Bound` decides before). */
+  bytes = -1;
+  constructor(
+    readonly json: string,
+    readonly tag: unknown,
+  ) {}
 }
 
 interface Batch {
   entries: Entry[];
-  /** Its calls refused (400) so far. */
+  /** Calls of it delivered, and refused (400) as they were refused since the last delivery anywhere. */
+  delivered: number;
   refused: number;
+  /** Which stretch without deliveries `refused` counts in, and whether it already counts as refusing everything. */
+  stretch: number;
+  counted: boolean;
 }
 
 /** Sends one batch body; resolves when ThriveStack accepted it, rejects with the typed error. */
-export type SendBatch = (body: string, signal: AbortSignal) => Promise<unknown>;
+export type SendBatch = (body: Bytes, signal: AbortSignal) => Promise<unknown>;
 
 export interface CloseOptions {
   /**
@@ -79,7 +90,20 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 }
 
 const parseCalls = (entries: Entry[]): WireGroupCall[] => entries.map((e) => JSON.parse(e.json) as WireGroupCall);
+/** A call's bytes in a request (its comma or closing bracket included), measured only when the bound is not enough. */
+function sizeOf(entry: Entry, exact: boolean): number {
+  if (entry.bytes >= 0) return entry.bytes + 1;
+  if (!exact) return utf8Bound(entry.json) + 1;
+  return (entry.bytes = utf8Length(entry.json)) + 1;
+}
 const noop = (): void => {};
+const unref = (timer: unknown): void => (timer as { unref?: () => void }).unref?.();
+/** Runs `task` after the event loop's timers and I/O had their turn (setImmediate where there is one). */
+const nextTask = (task: () => void): void => {
+  const immediate = (globalThis as { setImmediate?: (task: () => void) => unknown }).setImmediate;
+  if (immediate) immediate(task);
+  else setTimeout(task, 0);
+};
 
 /** A thrown value as one short line. Never throws, whatever was thrown (a null-prototype object, a revoked Proxy, ...). */
 export function describeThrown(value: unknown): string {
@@ -98,11 +122,16 @@ export class BatchQueue {
   readonly #onDelivered: ((delivery: Delivery) => void) | undefined;
   readonly #throttle: QueueThrottle | undefined;
   readonly #flushAt: number;
+  readonly #maxBatchSize: number;
   readonly #flushInterval: number;
   readonly #maxQueueSize: number;
   readonly #maxConcurrent: number;
 
+  /** Calls waiting to be sent, oldest first, from `#head` on (taken calls are cut off in bulk). */
   #waiting: Entry[] = [];
+  #head = 0;
+  /** At least this many bytes wait: the calls' text length (each UTF-16 unit is one byte or more). */
+  #waitingBytes = 0;
   readonly #inFlight = new Set<Batch>();
   /** Calls waiting or in flight. */
   #held = 0;
@@ -116,9 +145,13 @@ export class BatchQueue {
   /** When the queue first saw the current throttle pause (a pause is honoured for MAX_THROTTLE_PAUSE at most). */
   #pausedSince: number | undefined;
   #flushWaiters: Array<{ target: number; resolve: () => void }> = [];
-  #roomWaiters: Array<{ entry: Omit<Entry, 'seq'>; resolve: () => void; reject: (error: Error) => void }> = [];
-  #closing: Promise<CloseReport> | undefined;
+  #roomWaiters: Array<{ entry: Entry; call: PreparedCall; resolve: () => void; reject: (error: Error) => void }> = [];
+  /** Set by the first `close()`: resolves once every call is settled, or the queue was abandoned. */
+  #drained: Promise<void> | undefined;
+  #report: Promise<CloseReport> | undefined;
   #abandoned = false;
+  /** What was neither delivered nor failed when a `close()` timed out. */
+  #pending: Entry[] = [];
   /** One per request in flight (no listeners pile up on a shared signal); aborted by a timed-out close(). */
   readonly #requests = new Set<AbortController>();
 
@@ -128,14 +161,18 @@ export class BatchQueue {
   #failures: DeliveryFailure[] = [];
   #failureCalls = 0;
 
-  /** Batches (and their calls) refused whole, in a row, with nothing delivered in between: the 400 budget. */
-  #refusedBatches = 0;
+  /** The 400 budget: batches refusing everything, and calls refused, since the last delivery (`#stretch`). */
+  #stretch = 0;
+  #refusingBatches = 0;
   #refusedCalls = 0;
 
   /** Without onError: counts not yet written to the log, and when the last summary was written. */
   #unreported = { failed: 0, dropped: 0, since: 0, lastReason: '' };
   #lastSummaryAt = -Infinity;
   #summaryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Inside an onError hook: failures it causes (a drop by re-enqueueing) wait for the next task. */
+  #inHook = false;
+  #deferred: DeliveryFailure[] = [];
 
   /** Where the queue's log lines go (the client's logger). */
   readonly #log: Log;
@@ -149,9 +186,9 @@ export class BatchQueue {
     this.#flushInterval = options.flushInterval ?? QUEUE_DEFAULTS.flushInterval;
     if (!(this.#flushInterval >= 0)) throw new QueueError(`\`flushInterval\` must be a non-negative number of ms.`);
     this.#maxQueueSize = positiveInteger('maxQueueSize', options.maxQueueSize, QUEUE_DEFAULTS.maxQueueSize);
-    // A batch can never wait for more calls than one request or the queue itself can hold.
-    const flushAt = positiveInteger('flushAt', options.flushAt, QUEUE_DEFAULTS.flushAt);
-    this.#flushAt = Math.min(flushAt, MAX_CALLS_PER_REQUEST, this.#maxQueueSize);
+    this.#maxBatchSize = Math.min(positiveInteger('maxBatchSize', options.maxBatchSize, MAX_CALLS_PER_REQUEST), MAX_CALLS_PER_REQUEST);
+    // A send can never wait for more calls than the queue itself can hold.
+    this.#flushAt = Math.min(positiveInteger('flushAt', options.flushAt, QUEUE_DEFAULTS.flushAt), this.#maxQueueSize);
     this.#maxConcurrent = positiveInteger('maxConcurrentRequests', options.maxConcurrentRequests, QUEUE_DEFAULTS.maxConcurrentRequests);
   }
 
@@ -162,10 +199,12 @@ export class BatchQueue {
 
   /**
    * Queues a validated call (`enqueue()`). `false` when the queue is full: the call is reported as
-   * dropped. `tag` comes back with the call's outcome (`onDelivered`, `onError`, `close()`).
+   * dropped. `tag` comes back with the call's outcome (`onDelivered`, `onError`, `close()`). Throws
+   * `ValidationError` when the call is larger than one request can carry.
    */
   add(call: PreparedCall, tag?: unknown): boolean {
     this.#assertOpen('enqueue');
+    const entry = this.#entry(call, tag);
     if (this.#held >= this.#maxQueueSize || this.#roomWaiters.length > 0) {
       this.#drop(
         call,
@@ -177,19 +216,14 @@ export class BatchQueue {
       );
       return false;
     }
-    this.#admit({ json: call.json, bytes: call.bytes, tag });
+    this.#admit(entry);
     return true;
-  }
-
-  #drop(call: PreparedCall, tag: unknown, error: QueueError): void {
-    this.#dropped++;
-    this.#report({ kind: 'dropped', calls: [call.call], tags: [tag], error });
   }
 
   /** Queues a validated call (`enqueueAsync()`), waiting for room when the queue is full (backpressure). */
   addAsync(call: PreparedCall, tag?: unknown): Promise<void> {
     this.#assertOpen('enqueueAsync');
-    const entry = { json: call.json, bytes: call.bytes, tag };
+    const entry = this.#entry(call, tag);
     if (this.#held < this.#maxQueueSize && this.#roomWaiters.length === 0) {
       this.#admit(entry);
       return Promise.resolve();
@@ -206,9 +240,24 @@ export class BatchQueue {
       refused.catch(noop);
       return refused;
     }
-    const waiting = new Promise<void>((resolve, reject) => this.#roomWaiters.push({ entry, resolve, reject }));
+    const waiting = new Promise<void>((resolve, reject) => this.#roomWaiters.push({ entry, call, resolve, reject }));
     waiting.catch(noop); // close() rejects it: no unhandled rejection when nobody awaits it
     return waiting;
+  }
+
+  /** The call's entry; a call no request can carry is refused here, exactly measured. */
+  #entry(call: PreparedCall, tag: unknown): Entry {
+    const entry = new Entry(call.json, tag);
+    if (utf8Bound(call.json) + 2 > MAX_REQUEST_BYTES) {
+      const bytes = (entry.bytes = utf8Length(call.json));
+      if (bytes + 2 > MAX_REQUEST_BYTES) throw new ValidationError([{ path: 'call', message: `${tooLarge(bytes, 'is')}; shrink its traits` }]);
+    }
+    return entry;
+  }
+
+  #drop(call: PreparedCall, tag: unknown, error: QueueError): void {
+    this.#dropped++;
+    this.#fail({ kind: 'dropped', calls: [call.call], tags: [tag], error });
   }
 
   /**
@@ -225,34 +274,47 @@ export class BatchQueue {
     return done;
   }
 
-  /** Flushes, stops the timers and resolves (never rejects) within `timeout` with a report. */
+  /**
+   * Flushes, stops the timers and resolves (never rejects) within `timeout` with a report. Each call
+   * keeps its own timeout: a second `close()` with a shorter one ends the wait of both.
+   */
   close(options: CloseOptions = {}): Promise<CloseReport> {
-    this.#closing ??= this.#close(options.timeout ?? DEFAULT_CLOSE_TIMEOUT);
-    return this.#closing;
+    this.#drained ??= this.#beginClose();
+    const timeout = options.timeout ?? DEFAULT_CLOSE_TIMEOUT;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waits: Array<Promise<boolean>> = [this.#drained.then(() => false)];
+    // Infinity (or more than a timer can hold) waits for every call to be delivered or failed
+    if (timeout <= MAX_TIMER_MS) waits.push(new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, timeout)))));
+    return Promise.race(waits).then((timedOut) => {
+      clearTimeout(timer);
+      if (timedOut) this.#abandon();
+      return (this.#report ??= this.#finish());
+    });
   }
 
-  async #close(timeout: number): Promise<CloseReport> {
+  #beginClose(): Promise<void> {
     const closed = new QueueError('The client was closed before this call could be queued; it was not sent.');
     const waiters = this.#roomWaiters.splice(0);
     for (const waiter of waiters) waiter.reject(closed);
     if (waiters.length) this.#log.warn(`close(): ${count(waiters.length, 'call')} waiting in enqueueAsync() for room not queued (rejected with QueueError)`);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const waits: Array<Promise<boolean>> = [this.flush().then(() => false)];
-    // Infinity (or more than a timer can hold) waits for every call to be delivered or failed
-    if (timeout <= MAX_TIMER_MS) waits.push(new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, timeout)))));
-    const timedOut = await Promise.race(waits);
-    clearTimeout(timer);
-    let pending: Entry[] = [];
-    if (timedOut) {
-      // parts of a halved batch may already be delivered or failed: those are not pending
-      pending = [...this.#inFlight].flatMap((b) => b.entries.filter((e) => !e.done)).concat(this.#waiting);
-      this.#abandoned = true;
-      this.#waiting = [];
-      this.#inFlight.clear();
-      this.#held = 0;
-      for (const request of this.#requests) request.abort(new QueueError('close() timed out'));
-      for (const waiter of this.#flushWaiters.splice(0)) waiter.resolve();
-    }
+    return this.flush();
+  }
+
+  /** A `close()` timed out: requests in flight are abandoned, and what was not settled is pending. */
+  #abandon(): void {
+    if (this.#abandoned) return;
+    // parts of a halved batch may already be delivered or failed: those are not pending
+    this.#pending = [...this.#inFlight].flatMap((b) => b.entries.filter((e) => !e.done)).concat(this.#waiting.slice(this.#head));
+    this.#abandoned = true;
+    this.#waiting = [];
+    this.#head = 0;
+    this.#inFlight.clear();
+    this.#held = 0;
+    for (const request of this.#requests) request.abort(new QueueError('close() timed out'));
+    for (const waiter of this.#flushWaiters.splice(0)) waiter.resolve();
+  }
+
+  async #finish(): Promise<CloseReport> {
     this.#stopTimer();
     this.#stopPause();
     holdForExit(this, false);
@@ -261,6 +323,7 @@ export class BatchQueue {
     this.#writeSummary();
     clearTimeout(this.#summaryTimer);
     this.#summaryTimer = undefined;
+    const pending = this.#pending;
     return {
       delivered: this.#delivered,
       failed: this.#failed,
@@ -269,34 +332,35 @@ export class BatchQueue {
       failures: [...this.#failures],
       pendingCalls: parseCalls(pending),
       pendingTags: pending.map((e) => e.tag),
-      timedOut,
+      timedOut: this.#abandoned,
     };
   }
 
   #assertOpen(method: string): void {
-    if (this.#closing) {
+    if (this.#drained) {
       throw new QueueError(`The client is closed: \`${method}()\` after \`close()\` is refused. Create a new ThriveStack client.`);
     }
   }
 
-  #admit(entry: Omit<Entry, 'seq'>): void {
-    this.#waiting.push({ seq: ++this.#seq, json: entry.json, bytes: entry.bytes, tag: entry.tag });
-    this.#held++;
-    holdForExit(this, true);
+  #admit(entry: Entry): void {
+    entry.seq = ++this.#seq;
+    this.#waiting.push(entry);
+    this.#waitingBytes += entry.json.length + 1;
+    if (this.#held++ === 0) holdForExit(this, true);
     this.#pump();
   }
 
   #lowestUnsettled(): number {
-    let lowest = this.#waiting[0]?.seq ?? Infinity;
+    let lowest = this.#waiting[this.#head]?.seq ?? Infinity;
     for (const batch of this.#inFlight) lowest = Math.min(lowest, batch.entries[0]!.seq);
     return lowest;
   }
 
   /**
-   * Requests allowed in flight now (0 while a throttle pause holds new ones back). Whatever the throttle
+   * Requests allowed in flight now (0 while a throttle holds or pauses new ones). Whatever the throttle
    * holds or does (a missing or NaN limit, an endless pause, an onRaise that throws), the queue goes on:
-   * an unusable limit means `maxConcurrentRequests` (below 1: 1), and a pause holds for MAX_THROTTLE_PAUSE
-   * at most.
+   * an unusable limit means `maxConcurrentRequests` (below 1: 1), and a pause holds for
+   * MAX_THROTTLE_PAUSE at most. Only `held`, which its owner sets and clears, holds for as long as it says.
    */
   #room(): number {
     const throttle = this.#throttle;
@@ -304,6 +368,7 @@ export class BatchQueue {
     if (!throttle) return max - this.#inFlight.size;
     let limit: unknown;
     let until: unknown;
+    let held: unknown;
     if (!this.#stopThrottle) {
       this.#stopThrottle = noop; // set first: an onRaise that calls its listener at once does not subscribe twice
       this.#runHook('throttle.onRaise', () => {
@@ -314,7 +379,9 @@ export class BatchQueue {
     this.#runHook('throttle', () => {
       limit = throttle.limit;
       until = throttle.pausedUntil;
+      held = throttle.held;
     });
+    if (held === true) return 0;
     const now = Date.now();
     if (typeof until === 'number' && until > now) {
       const end = Math.min(until, (this.#pausedSince ??= now) + MAX_THROTTLE_PAUSE);
@@ -324,7 +391,7 @@ export class BatchQueue {
             this.#pauseTimer = undefined;
             this.#pump();
           }, end - now);
-          (this.#pauseTimer as { unref?: () => void }).unref?.();
+          unref(this.#pauseTimer);
         }
         return 0;
       }
@@ -339,43 +406,64 @@ export class BatchQueue {
 
   #pump(): void {
     if (this.#abandoned) return;
-    while (this.#waiting.length > 0 && this.#room() > 0) {
-      const ready = this.#waiting.length >= this.#flushAt || this.#waiting[0]!.seq <= this.#drainUntil;
+    while (this.#head < this.#waiting.length && this.#room() > 0) {
+      const waiting = this.#waiting.length - this.#head;
+      const ready = waiting >= this.#flushAt || this.#waitingBytes >= MAX_REQUEST_BYTES || this.#waiting[this.#head]!.seq <= this.#drainUntil;
       if (!ready) break;
       this.#start(this.#take());
     }
-    if (this.#waiting.length > 0 && this.#timer === undefined && !this.#closing) {
+    if (this.#head < this.#waiting.length && this.#timer === undefined && !this.#drained) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
         this.#drainUntil = this.#seq;
         this.#pump();
       }, Math.min(this.#flushInterval, MAX_TIMER_MS));
-      (this.#timer as { unref?: () => void }).unref?.();
+      unref(this.#timer);
     }
   }
 
-  /** The next batch: as many waiting calls as fit in one request by bytes, at most `flushAt`. */
+  /**
+   * The next batch: every waiting call that fits in one request, by count (`maxBatchSize`) and by bytes
+   * (each call's bound, 3 bytes per character, until the bound is not enough: then measured exactly).
+   */
   #take(): Batch {
-    let bytes = 2; // the array's brackets
-    let taken = 0;
-    while (taken < this.#waiting.length && taken < this.#flushAt) {
-      const next = this.#waiting[taken]!.bytes + (taken > 0 ? 1 : 0);
-      if (bytes + next > MAX_REQUEST_BYTES) break;
+    const waiting = this.#waiting;
+    const from = this.#head;
+    const last = Math.min(waiting.length, from + this.#maxBatchSize);
+    let bytes = 1; // the array's opening bracket; each call counts its comma or the closing bracket
+    let exact = false;
+    let at = from;
+    while (at < last) {
+      let next = sizeOf(waiting[at]!, exact);
+      if (bytes + next > MAX_REQUEST_BYTES && !exact) {
+        // the bounds say it may not fit: measure exactly, the calls taken so far and this one
+        exact = true;
+        bytes = 1;
+        for (let i = from; i < at; i++) bytes += sizeOf(waiting[i]!, true);
+        next = sizeOf(waiting[at]!, true);
+      }
+      if (bytes + next > MAX_REQUEST_BYTES && at > from) break;
       bytes += next;
-      taken++;
+      at++;
     }
-    return { entries: this.#waiting.splice(0, Math.max(taken, 1)), refused: 0 };
+    const entries = waiting.slice(from, at);
+    for (let i = from; i < at; i++) this.#waitingBytes -= waiting[i]!.json.length + 1;
+    this.#head = at;
+    // cut the taken calls off once they are most of the array (amortized, no shift per batch)
+    if (at === waiting.length) {
+      this.#waiting = [];
+      this.#head = 0;
+    } else if (at > 4096 && at * 2 > waiting.length) {
+      this.#waiting = waiting.slice(at);
+      this.#head = 0;
+    }
+    return { entries, delivered: 0, refused: 0, stretch: -1, counted: false };
   }
 
   #start(batch: Batch): void {
     this.#inFlight.add(batch);
     void this.#deliver(batch, batch.entries).then(() => {
       if (this.#abandoned) return;
-      if (batch.refused === batch.entries.length) {
-        // every call refused, halving found none the API accepts
-        this.#refusedBatches++;
-        this.#refusedCalls += batch.refused;
-      }
       this.#inFlight.delete(batch);
       this.#held -= batch.entries.length;
       this.#settled();
@@ -384,13 +472,28 @@ export class BatchQueue {
 
   /**
    * The 400 budget. Halving isolates bad calls cheaply (one in 1,000 costs about 2·log2(1000) requests),
-   * but against a server that refuses everything it costs 2 requests per call. Once
-   * `REFUSED_BATCHES_BEFORE_GIVING_UP` batches (and `REFUSED_CALLS_BEFORE_GIVING_UP` calls) in a row were
-   * refused whole, halving finding not one call the API accepts, with nothing delivered in between,
-   * refused batches are failed whole instead; any delivery restores halving.
+   * but against a server that refuses everything it costs 2 requests per call. So it is checked at every
+   * halving, also of batches already in flight: once `REFUSED_BATCHES_BEFORE_GIVING_UP` batches have each
+   * had `REFUSED_CALLS_BEFORE_GIVING_UP` calls (or all of theirs, if fewer) refused, and none delivered,
+   * with nothing delivered anywhere in between, refused batches are failed whole instead of halved; any
+   * delivery restores halving.
    */
   get #refusesEverything(): boolean {
-    return this.#refusedBatches >= REFUSED_BATCHES_BEFORE_GIVING_UP && this.#refusedCalls >= REFUSED_CALLS_BEFORE_GIVING_UP;
+    return this.#refusingBatches >= REFUSED_BATCHES_BEFORE_GIVING_UP && this.#refusedCalls >= REFUSED_CALLS_BEFORE_GIVING_UP;
+  }
+
+  #refused(batch: Batch, calls: number): void {
+    if (batch.stretch !== this.#stretch) {
+      batch.stretch = this.#stretch;
+      batch.refused = 0;
+      batch.counted = false;
+    }
+    batch.refused += calls;
+    this.#refusedCalls += calls;
+    if (!batch.counted && batch.delivered === 0 && batch.refused >= Math.min(batch.entries.length, REFUSED_CALLS_BEFORE_GIVING_UP)) {
+      batch.counted = true;
+      this.#refusingBatches++;
+    }
   }
 
   /** Sends entries (all or part of `batch`); a 400 on several calls is isolated by halving, so good calls still arrive. */
@@ -398,8 +501,8 @@ export class BatchQueue {
     const request = new AbortController();
     this.#requests.add(request);
     try {
-      await this.#send(`[${entries.map((e) => e.json).join(',')}]`, request.signal);
-      if (!this.#abandoned) this.#accepted(entries); // after a timed-out close(), its report said pending
+      await this.#send(body(entries.map((e) => e.json)), request.signal);
+      if (!this.#abandoned) this.#accepted(batch, entries); // after a timed-out close(), its report said pending
     } catch (error) {
       if (this.#abandoned) return;
       if (error instanceof BadRequestError) {
@@ -410,11 +513,11 @@ export class BatchQueue {
           if (!this.#abandoned) await this.#deliver(batch, entries.slice(half));
           return;
         }
-        batch.refused += entries.length;
+        this.#refused(batch, entries.length);
         if (entries.length > 1) error = this.#apiChanged(error);
       }
       // a 2xx without the documented body (UnexpectedResponseError) is failed too: not counted as delivered
-      this.#fail(entries, error instanceof ThriveStackError ? error : new ThriveStackError(describeThrown(error), { cause: error }));
+      this.#settleFailed(entries, error instanceof ThriveStackError ? error : new ThriveStackError(describeThrown(error), { cause: error }));
     } finally {
       this.#requests.delete(request);
     }
@@ -422,7 +525,7 @@ export class BatchQueue {
 
   #apiChanged(error: BadRequestError): BadRequestError {
     return new BadRequestError(
-      `ThriveStack refused (400) ${this.#refusedBatches} batches in a row, whole, with nothing accepted in ` +
+      `ThriveStack refused (400) ${this.#refusingBatches} batches in a row, whole, with nothing accepted in ` +
         'between (halving each down to single calls found not one it accepts): it refuses calls this client considers ' +
         'valid, most likely because the API changed. Upgrade the package (npm install thrivestack-group@latest); ' +
         `these calls were not sent again in smaller parts. ThriveStack said: ${error.serverMessage ?? error.message}`,
@@ -430,20 +533,22 @@ export class BatchQueue {
     );
   }
 
-  #accepted(entries: Entry[]): void {
+  #accepted(batch: Batch, entries: Entry[]): void {
     for (const e of entries) e.done = true;
     this.#delivered += entries.length;
-    this.#refusedBatches = this.#refusedCalls = 0;
+    batch.delivered += entries.length;
+    this.#stretch++;
+    this.#refusingBatches = this.#refusedCalls = 0;
     const hook = this.#onDelivered;
     if (!hook) return;
     const delivery: Delivery = { count: entries.length, tags: entries.map((e) => e.tag) };
     queueMicrotask(() => this.#runHook('onDelivered', () => hook(delivery)));
   }
 
-  #fail(entries: Entry[], error: ThriveStackError): void {
+  #settleFailed(entries: Entry[], error: ThriveStackError): void {
     for (const e of entries) e.done = true;
     this.#failed += entries.length;
-    this.#report({ kind: 'failed', calls: parseCalls(entries), tags: entries.map((e) => e.tag), error });
+    this.#fail({ kind: 'failed', calls: parseCalls(entries), tags: entries.map((e) => e.tag), error });
   }
 
   #settled(): void {
@@ -466,7 +571,8 @@ export class BatchQueue {
     this.#pump();
   }
 
-  #report(failure: DeliveryFailure): void {
+  /** A failed or dropped group of calls: kept for close()'s report, then to onError or the log summary. */
+  #fail(failure: DeliveryFailure): void {
     this.#failures.push(failure);
     this.#failureCalls += failure.calls.length;
     while (this.#failureCalls > this.#maxQueueSize && this.#failures.length > 1) {
@@ -474,8 +580,14 @@ export class BatchQueue {
     }
     const hook = this.#onError;
     if (hook) {
+      if (this.#inHook) {
+        // caused by an onError (one that enqueues into a full queue): told in the next task, so a hook
+        // that keeps re-enqueueing cannot hold the event loop in microtasks (timers, I/O, close() go on)
+        if (this.#deferred.push(failure) === 1) nextTask(() => this.#tellDeferred(hook));
+        return;
+      }
       // outside the queue's call stack: an onError that enqueues again never nests
-      queueMicrotask(() => this.#runHook('onError', () => hook(failure)));
+      queueMicrotask(() => this.#tell(hook, failure));
       return;
     }
     const unreported = this.#unreported;
@@ -489,8 +601,21 @@ export class BatchQueue {
         this.#summaryTimer = undefined;
         this.#writeSummary();
       }, wait);
-      (this.#summaryTimer as { unref?: () => void }).unref?.();
+      unref(this.#summaryTimer);
     }
+  }
+
+  #tell(hook: (failure: DeliveryFailure) => void, failure: DeliveryFailure): void {
+    this.#inHook = true;
+    try {
+      this.#runHook('onError', () => hook(failure));
+    } finally {
+      this.#inHook = false;
+    }
+  }
+
+  #tellDeferred(hook: (failure: DeliveryFailure) => void): void {
+    for (const failure of this.#deferred.splice(0)) this.#tell(hook, failure);
   }
 
   /** One log line for the failures and drops not yet reported (without onError). */

@@ -1,38 +1,31 @@
 /**
- * The `fetch` handed to openapi-fetch: one logical request, sent with per-attempt timeouts and
- * retries. Each attempt sends a fresh request built from what openapi-fetch made and the serialized
- * body (a consumed POST body cannot be sent twice), and reads the response body inside the attempt's
- * timeout, so a server that stalls mid-body times out too. A final failure is thrown as the typed
- * error of the last attempt; only 2xx answers with the documented JSON body, from the request's own
- * URL, are returned.
+ * One logical request, sent with per-attempt timeouts and retries: the `fetch` behind the client's
+ * openapi-fetch calls. Every attempt sends the whole body again (the body is bytes: a retry never sends
+ * a consumed stream), with one AbortController and one timer, and reads the answer (`answer.ts`) inside
+ * the attempt's timeout, so a server that stalls mid-body times out too. A final failure is thrown as the
+ * typed error of the last attempt; only a 2xx with the documented JSON body, from the request's own URL,
+ * is returned, and then as just that body (`{ success: true, eventId }`, its `eventId` cleaned like any
+ * server text).
  *
- * Against a hostile or broken server:
- * - redirects are never followed (`redirect: 'manual'`, for the default fetch and a caller's own):
- *   every 3xx, a browser's opaque redirect, and an answer a custom fetch followed anyway are a
- *   `RedirectError`, never retried and never counted as delivered;
- * - at most `MAX_ANSWER_BYTES` of an answer are read; the rest is cancelled unread;
- * - every piece of server text (body, header values, request id) that reaches an error, a debug
- *   event or a log line is redacted, cleaned of control characters and escapes, then cut
- *   (`safe-text.ts`); what a fetch throws is kept only as a redacted summary;
- * - a `debug` hook that throws is ignored: it never changes an outcome or leaves a timer armed.
+ * Against a hostile or broken server: redirects are never followed, at most `MAX_ANSWER_BYTES` of an
+ * answer are read, and every piece of server text (body, header values, request id, event id) that
+ * reaches an error, a result, a debug event or a log line is redacted, cleaned of control characters
+ * and escapes, then cut (`safe-text.ts`); what a fetch throws is kept only as a redacted summary; a
+ * `debug` hook that throws is ignored.
  *
- * Also: a User-Agent naming the package, runtime and platform (not in browsers: `user-agent.ts`);
- * one log line per attempt at `debug` (method, URL, status, ms, attempt n of m, request id, the
+ * Also: one log line per attempt at `debug` (method, URL, status, ms, attempt n of m, request id, the
  * answer's body cut), retry waits at `info`; a fetch that followed a redirect at `error`.
  */
-import {
-  ConnectionError,
-  RequestAbortedError,
-  TimeoutError,
-  errorFromResponse,
-  summarizeError,
-} from './errors.js';
+import { ConnectionError, RequestAbortedError, TimeoutError, errorFromResponse, summarizeError } from './errors.js';
 import { parseRetryAfter, retryDelay, shouldRetry, type RetryPolicy } from './retry-policy.js';
-import type { Redactor } from './redact.js';
-import { redactHeaders } from './redact.js';
+import { redactHeaders, type Redactor } from './redact.js';
 import { safeText } from './safe-text.js';
-import { userAgent } from './user-agent.js';
+import { MAX_ANSWER_BYTES, exchange, type Answer } from './answer.js';
 import type { Log } from './logger.js';
+import type { Bytes } from './call-bytes.js';
+import type { GroupResponse } from './types.js';
+
+export { MAX_ANSWER_BYTES };
 
 /**
  * What the client reports to a `debug` hook. Credential headers show as `[REDACTED]`; every other
@@ -45,8 +38,6 @@ export type DebugEvent =
   | { type: 'error'; attempt: number; error: string; ms: number }
   | { type: 'retry'; attempt: number; delayMs: number; reason: string };
 
-/** The most bytes of an answer the client reads; the documented answers are under 1 kB. */
-export const MAX_ANSWER_BYTES = 64 * 1024;
 /** How much of a body a debug event or log line shows, in characters. */
 const DEBUG_TEXT = 1_000;
 /** The answer headers that name the request for support, in order of preference. */
@@ -62,38 +53,17 @@ export interface AttemptOptions extends RetryPolicy {
    * them); the background queue does not (it keeps the process alive only while it must drain).
    */
   keepAlive: boolean;
-  /** The request's JSON body, already serialized. */
-  body: string;
 }
 
-/** What openapi-fetch built: where and how to send. */
-export interface RequestTarget {
+/** One request to send: where, with which headers, and the JSON body as bytes. */
+export interface Outgoing {
   url: string;
-  method: string;
-  headers: Headers;
-}
-
-/**
- * The Request class handed to openapi-fetch (its `Request` option): it records what openapi-fetch
- * built (URL, method, headers) and nothing more. The platform's Request (with its AbortSignal and body
- * stream) is then made once per attempt, by `fetch` itself, instead of once more for openapi-fetch.
- */
-export class RecordedRequest implements RequestTarget {
-  readonly url: string;
-  readonly method: string;
-  readonly headers: Headers;
-  constructor(url: string, init: { method?: string; headers?: HeadersInit } = {}) {
-    this.url = url;
-    this.method = init.method ?? 'GET';
-    this.headers = new Headers(init.headers);
-  }
+  headers: Record<string, string>;
+  body: Bytes;
 }
 
 export interface TransportConfig {
-  /**
-   * The caller's fetch, handed a fresh Request per attempt. Without one, the transport calls
-   * `globalThis.fetch(url, init)`, which spares a Request object per attempt.
-   */
+  /** The caller's fetch, handed a fresh Request per attempt; without one, `globalThis.fetch(url, init)`. */
   fetch?: ((request: Request) => Promise<Response>) | undefined;
   redact: Redactor;
   debug?: ((event: DebugEvent) => void) | undefined;
@@ -101,29 +71,10 @@ export interface TransportConfig {
   log?: Log | undefined;
 }
 
-/**
- * An answer whose body the transport has already read (inside the attempt's timeout) and checked:
- * what openapi-fetch reads the result from. It carries the text instead of a platform Response,
- * which would wrap the text in a body stream only for openapi-fetch to read it back out.
- */
-export class BufferedResponse {
-  readonly ok: boolean;
-  constructor(
-    readonly status: number,
-    readonly headers: Headers,
-    private readonly body: string,
-  ) {
-    this.ok = status >= 200 && status < 300;
-  }
-  text(): Promise<string> {
-    return Promise.resolve(this.body);
-  }
-  json(): Promise<unknown> {
-    return Promise.resolve(JSON.parse(this.body));
-  }
-}
-
+/** The platform's fetch as it was when the client loaded: it honours AbortSignal and `redirect: 'manual'`. */
+const nativeFetch = typeof globalThis.fetch === 'function' ? globalThis.fetch : undefined;
 const TIMED_OUT = Symbol('timed out');
+const decoder = new TextDecoder();
 
 /** Resolves after `ms`, or rejects at once when `signal` aborts. */
 function sleep(ms: number, signal: AbortSignal | undefined, keepAlive: boolean): Promise<void> {
@@ -157,63 +108,32 @@ function serverMessage(body: string, clean: (text: string) => string): string | 
   return clean(body);
 }
 
-function isGroupResponse(body: string): boolean {
+/** The documented success body, or `undefined`. Only `success` and `eventId` are kept. */
+function groupResponse(body: string): { success: true; eventId: string } | undefined {
   try {
     const parsed = JSON.parse(body) as { success?: unknown; eventId?: unknown };
-    return parsed?.success === true && typeof parsed.eventId === 'string';
+    return parsed?.success === true && typeof parsed.eventId === 'string' ? { success: true, eventId: parsed.eventId } : undefined;
   } catch {
-    return false;
+    return undefined;
   }
-}
-
-/** What one attempt got back: the response and at most `MAX_ANSWER_BYTES` of its body. */
-interface Answer {
-  response: Response;
-  text: string;
-  /** The body went on past the cap (the rest was cancelled unread). */
-  over: boolean;
-  /** Set when the answer is a redirect, or the fetch followed one (`sameOrigin`: to the request's own origin). */
-  redirect?: { followed: boolean; location: string | undefined; sameOrigin?: boolean } | undefined;
 }
 
 /**
- * A redirect, or a fetch that followed one although asked not to: a 3xx, a browser's opaque
- * redirect (type `opaqueredirect`, status 0), `response.redirected`, or an answer from another URL
- * (compared after normalisation: a trailing `?`, a fragment or another percent-encoding of the
- * same characters is the same URL).
+ * What a successful attempt hands openapi-fetch: the checked answer, already read and cleaned (its
+ * `json()` and `text()` give `{ success: true, eventId }` and nothing else the server sent).
  */
-export function redirectOf(response: Response, url: string, trusted: boolean): Answer['redirect'] {
-  const { status } = response;
-  if ((status >= 300 && status < 400) || (status === 0 && response.type !== 'error')) {
-    return { followed: false, location: originOf(response.headers.get('location'), url) };
+export class CheckedResponse {
+  readonly ok = true;
+  constructor(
+    readonly status: number,
+    readonly headers: Headers,
+    readonly answer: GroupResponse,
+  ) {}
+  json(): Promise<GroupResponse> {
+    return Promise.resolve(this.answer);
   }
-  // The platform's fetch honours redirect: 'manual' (it answers from the request's own URL); a
-  // caller's fetch may not, so its answer's URL is compared with the request's as well.
-  const answeredFrom = response.redirected || !trusted ? response.url : '';
-  if (response.redirected || (answeredFrom && answeredFrom !== url && normalHref(answeredFrom) !== normalHref(url))) {
-    const location = originOf(answeredFrom || null, url);
-    return { followed: true, location, sameOrigin: location === originOf(url, url) };
-  }
-  return undefined;
-}
-
-/** A URL as compared for "the same address": no fragment, no empty query, percent-escapes decoded. */
-function normalHref(href: string): string {
-  try {
-    const url = new URL(href);
-    return url.origin + decodeURIComponent(url.pathname + url.search);
-  } catch {
-    return href;
-  }
-}
-
-function originOf(location: string | null, base: string): string | undefined {
-  if (!location) return undefined;
-  try {
-    const target = new URL(location, base);
-    return target.origin === 'null' ? target.protocol : target.origin;
-  } catch {
-    return 'an address that is not a valid URL';
+  text(): Promise<string> {
+    return Promise.resolve(JSON.stringify(this.answer));
   }
 }
 
@@ -235,62 +155,60 @@ export function createTransport(config: TransportConfig) {
     : undefined;
   const logDebug = log?.enabled('debug') ? log : undefined;
   const logInfo = log?.enabled('info') ? log : undefined;
-  const agent = userAgent();
+  const custom = config.fetch;
 
-  return async function send(request: RequestTarget, options: AttemptOptions): Promise<BufferedResponse> {
+  return async function send(request: Outgoing, options: AttemptOptions): Promise<CheckedResponse> {
     const { signal } = options;
     const attempts = options.maxRetries + 1;
-    // Every attempt sends a fresh request with the whole body: a retry never sends a consumed stream.
-    const { url, method, headers } = request;
-    const { body } = options;
-    // a User-Agent of the caller's own (`defaultHeaders`, per-call `headers`) is kept
-    if (agent !== undefined && !headers.has('user-agent')) headers.set('user-agent', agent);
+    const { url, headers, body } = request;
+    const method = 'POST';
+    // the platform's own fetch honours the signal: nothing to race it against (see answer.ts)
+    const trusted = !custom && globalThis.fetch === nativeFetch;
 
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw abortedError(signal, attempt - 1);
       const controller = new AbortController();
-      const onAbort = (): void => controller.abort(signal!.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const onAbort = signal && ((): void => controller.abort(signal.reason));
+      if (onAbort) signal.addEventListener('abort', onAbort, { once: true });
       const timer = setTimeout(() => controller.abort(TIMED_OUT), options.timeout);
       const started = Date.now();
       let answer: Answer | undefined;
       let thrown: unknown;
       try {
-        if (debug) debug({ type: 'request', attempt, method, url: redact(url), headers: redactHeaders(headers, redact), body: redact(body) });
+        if (debug) debug({ type: 'request', attempt, method, url: redact(url), headers: redactHeaders(new Headers(headers), redact), body: redact(text(body)) });
         // Never follow a redirect: the key goes nowhere but the request's own URL.
         const init = { method, headers, body, signal: controller.signal, redirect: 'manual' as const };
-        const custom = config.fetch;
-        answer = await exchange(
-          () => (custom ? custom(new Request(url, init)) : globalThis.fetch(url, init)),
-          controller.signal,
-          (response) => redirectOf(response, url, !custom),
-          !custom,
-        );
+        answer = await exchange(() => (custom ? custom(new Request(url, init)) : globalThis.fetch(url, init)), url, controller.signal, trusted);
       } catch (error) {
         thrown = error ?? new Error('fetch failed');
       } finally {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        if (onAbort) signal.removeEventListener('abort', onAbort);
       }
 
       let failure: Error;
       let retryHeaders: Headers | undefined;
       if (answer) {
-        const { response, text, over, redirect } = answer;
+        const { response, text: said, over, redirect } = answer;
         const { status } = response;
         const ms = Date.now() - started;
         const requestId = debug || logDebug || !response.ok ? requestIdOf(response.headers, clean) : undefined;
         if (debug) {
-          debug({ type: 'response', attempt, status, headers: redactHeaders(response.headers, cleanLong), body: cleanLong(text, over), ms, requestId });
+          debug({ type: 'response', attempt, status, headers: redactHeaders(response.headers, cleanLong), body: cleanLong(said, over), ms, requestId });
         }
         logDebug?.debug(
           `${method} ${url} → ${status} in ${ms} ms (attempt ${attempt} of ${attempts}` +
-            `${requestId ? `, request id ${requestId}` : ''}); sent ${cleanLong(body)}; answered ${cleanLong(text, over) || '(no body)'}`,
+            `${requestId ? `, request id ${requestId}` : ''}); sent ${cleanLong(text(body))}; answered ${cleanLong(said, over) || '(no body)'}`,
         );
-        if (!redirect && !over && response.ok && isGroupResponse(text)) return new BufferedResponse(status, response.headers, text);
+        const accepted = !redirect && !over && response.ok ? groupResponse(said) : undefined;
+        if (accepted) {
+          // the event id is server text like any other: cleaned and redacted before anyone sees it
+          accepted.eventId = clean(accepted.eventId);
+          return new CheckedResponse(status, response.headers, accepted);
+        }
         const error = errorFromResponse({
           status,
-          serverMessage: redirect ? undefined : serverMessage(text, (text) => clean(text, over)),
+          serverMessage: redirect ? undefined : serverMessage(said, (t) => clean(t, over)),
           headers: redactHeaders(response.headers, clean),
           attempts: attempt,
           retryAfterMs: parseRetryAfter(response.headers),
@@ -313,7 +231,7 @@ export function createTransport(config: TransportConfig) {
               attempt,
             )
           : new ConnectionError(
-              `Could not reach ThriveStack at ${clean(new URL(request.url).origin)} (${plural(attempt, 'attempt')}): ` +
+              `Could not reach ThriveStack at ${clean(new URL(url).origin)} (${plural(attempt, 'attempt')}): ` +
                 `${clean(causeText(thrown))}. Check the network and \`baseUrl\`, then retry.`,
               attempt,
               // never the thrown object itself: a fetch library's error may hold the request and its key
@@ -336,141 +254,17 @@ export function createTransport(config: TransportConfig) {
   };
 }
 
+/** The body as text, for debug events and log lines only. */
+function text(body: Bytes): string {
+  return decoder.decode(body);
+}
+
 function requestIdOf(headers: Headers, clean: (text: string) => string): string | undefined {
   for (const name of REQUEST_ID_HEADERS) {
     const value = headers.get(name);
     if (value) return clean(value).slice(0, 200);
   }
   return undefined;
-}
-
-const decoder = new TextDecoder();
-
-/**
- * One request and at most `MAX_ANSWER_BYTES` of its body, settled as soon as `signal` aborts even if
- * the fetch implementation does not honour the signal: an attempt can never hang past its timeout.
- * A redirect's body is not read at all.
- */
-function exchange(
-  start: () => Promise<Response>,
-  signal: AbortSignal,
-  redirectOf: (response: Response) => Answer['redirect'],
-  trusted: boolean,
-): Promise<Answer> {
-  let stop: (() => void) | undefined;
-  const work = (async (): Promise<Answer> => {
-    const response = responseOf(await start());
-    // Response.error() from a caller's fetch: a network error, not an answer
-    if (response.type === 'error') throw new TypeError('the fetch returned a network error (Response.error())');
-    const redirect = redirectOf(response);
-    if (redirect) {
-      discard(response);
-      return { response, text: '', over: false, redirect };
-    }
-    const body = response.body as ReadableStream<Uint8Array> | null;
-    if (typeof body?.getReader !== 'function') {
-      // no body, or a fetch polyfill's body that is not a web stream: what its text() gives, then cut
-      const text: unknown = typeof response.text === 'function' ? await response.text() : '';
-      if (typeof text !== 'string') throw new TypeError(`the fetch's response.text() gave ${kindOf(text)}, not a string`);
-      const over = text.length > MAX_ANSWER_BYTES;
-      return { response, text: over ? text.slice(0, MAX_ANSWER_BYTES) : text, over };
-    }
-    // The platform's fetch enforces Content-Length (an HTTP/1.1 body cannot run past it): an answer
-    // that announces a small length, and is not compressed (the length would be the compressed
-    // one: a gzip bomb), is read whole, the faster way. Anything else is read by stream.
-    if (trusted) {
-      const length = response.headers.get('content-length');
-      if (length !== null && length.length <= 5 && Number(length) <= MAX_ANSWER_BYTES && !response.headers.has('content-encoding')) {
-        return { response, text: await response.text(), over: false };
-      }
-    }
-    const read = await readCapped(body, (cancel) => (stop = cancel));
-    return { response, ...read };
-  })();
-  let onAbort = (): void => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => {
-      stop?.(); // a fetch that ignores the signal: stop reading its body
-      reject(signal.reason);
-    };
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  aborted.catch(() => {});
-  // The listener must go once the exchange settles: fetch keeps the signal alive as long as the
-  // request, and the listener would keep the request (and its body) alive in turn.
-  work.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => {}); // after an abort, nobody is left to tell
-  return Promise.race([work, aborted]);
-}
-
-/**
- * What a caller's fetch resolved with, checked: a Response, or an object shaped like one (a fetch
- * polyfill's) whose headers are made a platform `Headers` when they are not one (a plain object, a
- * Map). Anything else is a TypeError with a clear message, reported as a `ConnectionError`.
- */
-function responseOf(value: unknown): Response {
-  const response = value as Response;
-  if (typeof response?.status !== 'number') throw new TypeError(`the fetch resolved with ${kindOf(value)} instead of a Response`);
-  const given = response.headers as unknown;
-  // a platform Headers, or a polyfill's (node-fetch's, another realm's): read as it is
-  if (given instanceof Headers || (typeof (given as Headers | undefined)?.get === 'function' && !(given instanceof Map))) return response;
-  // a plain object or a Map: copied into a Headers (a TypeError of the platform's when it cannot be)
-  const { status, ok, url, redirected, type, body } = response;
-  const headers = new Headers((given ?? {}) as HeadersInit);
-  return { status, ok, url, redirected, type, body, headers, text: () => response.text() } as Response;
-}
-
-function kindOf(value: unknown): string {
-  return value === null ? 'null' : typeof value === 'object' ? 'an object' : typeof value;
-}
-
-/** Cancels a body nobody will read (a redirect's), so the connection is not held open. */
-function discard(response: Response): void {
-  try {
-    const body = response.body as { cancel?: () => Promise<void> } | null;
-    body?.cancel?.()?.catch(() => {});
-  } catch {
-    // a locked or odd body: nothing more to do
-  }
-}
-
-/**
- * Reads a web ReadableStream up to `MAX_ANSWER_BYTES`, then cancels the rest: a huge or endless
- * answer costs at most that much memory.
- */
-async function readCapped(body: ReadableStream<Uint8Array>, onCancel: (cancel: () => void) => void): Promise<{ text: string; over: boolean }> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let over = false;
-  const reader = body.getReader();
-  const cancel = (): void => void reader.cancel().catch(() => {});
-  onCancel(cancel);
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (size + value.byteLength > MAX_ANSWER_BYTES) {
-      chunks.push(value.subarray(0, MAX_ANSWER_BYTES - size));
-      size = MAX_ANSWER_BYTES;
-      over = true;
-      cancel();
-      break;
-    }
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  return { text: decode(chunks, size), over };
-}
-
-function decode(chunks: Uint8Array[], size: number): string {
-  if (chunks.length === 0) return '';
-  if (chunks.length === 1) return decoder.decode(chunks[0]);
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return decoder.decode(all);
 }
 
 function causeText(error: unknown): string {

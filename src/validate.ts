@@ -1,23 +1,32 @@
 /**
- * Everything checked before a request leaves the process. Field rules come from the generated
- * validator (src/generated/validate.js, compiled from openapi/openapi.yaml); this file adds only what
- * a schema cannot say (values JSON cannot carry, case-insensitive trait names, the 2 MB limit) and
- * turns every problem into a message in the caller's terms. Nothing here throws before it has found
- * every problem.
+ * Everything checked before a request leaves the process. A call is read once by the generated
+ * one-pass reader (`src/generated/call.ts`, from openapi/openapi.yaml), which checks the document's
+ * rules as it goes; when it vouches for the call, the copy it made is serialized and nothing else runs.
+ * Otherwise the careful checks run on that same copy: the document's rules as schema errors
+ * (generated too), the case of trait names, values JSON cannot carry (found while copying), and each
+ * problem is worded in the caller's terms. Nothing here throws before it has found every problem.
  */
-import { validateGroupRequest, type ValidationIssue as SchemaIssue } from './generated/validate.js';
 import { MAX_CALLS_PER_REQUEST, MAX_REQUEST_BYTES } from './generated/constants.js';
+import { checkGroupCall, checkGroupRequest, readGroupCall } from './generated/call.js';
 import { ValidationError } from './errors.js';
-import { utf8Length } from './json-safety.js';
+import { Reading } from './json-safety.js';
+import type { SchemaError } from './call-reading.js';
+import type { Redactor } from './redact.js';
 import type { GroupCall, WireGroupCall } from './types.js';
 import type { ValidationIssue } from './validation-issue.js';
-import { callerPath, describe, isCallObject, toWireCall } from './wire.js';
+import { callerPath, describe, describeSafely, isCallObject } from './wire.js';
 import { dateTime } from './formats.js';
+import { utf8Length } from './call-bytes.js';
+
+export { utf8Length };
 
 const FORMAT_EXAMPLES: Record<string, string> = {
   'date-time': 'an ISO 8601 date-time such as "2024-01-15T10:30:00Z"',
   date: 'an ISO 8601 date such as "2023-06-01"',
 };
+
+/** Up to this many bytes (a lower bound counted while reading), a refused call is serialized to tell its exact size. */
+const MEASURED_UP_TO = 4 * MAX_REQUEST_BYTES;
 
 const withArticle = (type: string): string => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
 
@@ -32,16 +41,15 @@ function splitPointer(pointer: string): string[] {
   return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-/** The two date fields: `timestamp` of a call and the reserved trait `created_at`. */
+/** The two date fields (`segments` from the call): `timestamp` of a call and the reserved trait `created_at`. */
 function dateField(segments: readonly string[]): 'timestamp' | 'created_at' | undefined {
-  const last = segments[segments.length - 1];
-  if (last === 'timestamp' && segments.length === 2) return 'timestamp';
-  if (last === 'created_at' && segments[segments.length - 2] === 'traits' && segments.length === 3) return 'created_at';
+  if (segments.length === 1 && segments[0] === 'timestamp') return 'timestamp';
+  if (segments.length === 2 && segments[0] === 'traits' && segments[1] === 'created_at') return 'created_at';
   return undefined;
 }
 
 /** Why a date field's value was refused, when there is more to say than "expected a date". */
-function dateAdvice(value: unknown): string | undefined {
+function dateAdvice(value: unknown, describe: (value: unknown) => string): string | undefined {
   if (typeof value === 'number') {
     return `got the number ${value}; pass a Date (e.g. \`new Date(${value})\` for epoch milliseconds) or an ISO 8601 string`;
   }
@@ -51,13 +59,12 @@ function dateAdvice(value: unknown): string | undefined {
   return undefined;
 }
 
-/** One schema error of the generated validator → an issue in the caller's words. */
-function describeSchemaIssue(issue: SchemaIssue, data: unknown, segments: string[]): string {
-  const value = valueAt(data, segments);
+/** One schema error → an issue in the caller's words; `segments` are the path inside the call. */
+function describeSchemaIssue(issue: SchemaError, value: unknown, segments: string[], describe: (value: unknown) => string): string {
   const p = issue.params;
   const field = dateField(segments);
   if (field) {
-    const advice = dateAdvice(value);
+    const advice = dateAdvice(value, describe);
     const expected = field === 'timestamp' ? 'a Date or an ISO 8601 date-time such as "2024-01-15T10:30:00Z"' : 'a Date or an ISO 8601 date or date-time such as "2023-06-01"';
     if (advice) return `expected ${expected}, ${advice}`;
   }
@@ -71,32 +78,27 @@ function describeSchemaIssue(issue: SchemaIssue, data: unknown, segments: string
     case 'format':
       return `expected ${FORMAT_EXAMPLES[String(p.format)] ?? `a ${p.format} string`}, got ${describe(value)}`;
     case 'anyOf':
-      return `expected ${issue.schemaPath.includes('created_at') ? 'an ISO 8601 date or date-time such as "2023-06-01"' : 'a value of another form'}, got ${describe(value)}`;
+      return `expected ${field === 'created_at' ? 'an ISO 8601 date or date-time such as "2023-06-01"' : 'a value of another form'}, got ${describe(value)}`;
     case 'minItems':
       return `expected at least ${p.limit} group call${p.limit === 1 ? '' : 's'}, got ${Array.isArray(value) ? value.length : 0}`;
     case 'maxItems':
       return `holds ${Array.isArray(value) ? value.length : '?'} calls, but one request holds at most ${p.limit}; use enqueue(), which splits large batches into requests`;
     default:
-      return issue.message ?? `fails the "${issue.keyword}" rule`;
+      return `fails the "${issue.keyword}" rule`;
   }
 }
 
-/**
- * Schema issues of a wire request, in caller terms. Errors inside an `anyOf` are folded into the
- * single `anyOf` error at the same place, so each problem is told once.
- */
-function schemaIssues(wire: unknown, root: 'call' | 'calls', skip: ReadonlySet<string> = new Set()): ValidationIssue[] {
-  if (validateGroupRequest(wire)) return [];
-  const errors = (validateGroupRequest.errors ?? []).filter((e) => !skip.has(e.instancePath.split('/')[1] ?? ''));
-  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+/** Schema errors of a request (root `calls`) or of one call (root `call`), in the caller's terms. */
+function schemaIssues(errors: SchemaError[], data: unknown, root: 'call' | 'calls', redact: Redactor, skip?: ReadonlySet<string>): ValidationIssue[] {
+  const shown = (value: unknown): string => describe(value, redact);
   const issues: ValidationIssue[] = [];
   for (const error of errors) {
-    if (error.keyword !== 'anyOf' && error.schemaPath.includes('/anyOf/') && anyOfPaths.has(error.instancePath)) continue;
     const segments = splitPointer(error.instancePath);
+    if (skip && root === 'calls' && skip.has(segments[0] ?? '')) continue;
     if (error.keyword === 'required') segments.push(String(error.params.missingProperty));
-    const shown = root === 'call' ? segments.slice(1) : segments;
-    const message = error.keyword === 'required' ? 'is required' : describeSchemaIssue(error, wire, segments);
-    issues.push({ path: callerPath(shown, root), message });
+    const inCall = root === 'calls' ? segments.slice(1) : segments;
+    const message = error.keyword === 'required' ? 'is required' : describeSchemaIssue(error, valueAt(data, segments), inCall, shown);
+    issues.push({ path: callerPath(segments, root), message });
   }
   return issues;
 }
@@ -105,8 +107,6 @@ function schemaIssues(wire: unknown, root: 'call' | 'calls', skip: ReadonlySet<s
 function caseClashes(wire: WireGroupCall, at: string): ValidationIssue[] {
   const traits = wire.traits;
   if (typeof traits !== 'object' || traits === null) return [];
-  // Names all in lower case cannot clash: the usual case, checked without a Map.
-  if (Object.keys(traits).every((name) => name === name.toLowerCase())) return [];
   const seen = new Map<string, string>();
   const issues: ValidationIssue[] = [];
   for (const name of Object.keys(traits)) {
@@ -123,83 +123,151 @@ function caseClashes(wire: WireGroupCall, at: string): ValidationIssue[] {
   return issues;
 }
 
-/** What a schema cannot check about one wire call (values JSON cannot carry are found while copying it). */
-function callIssues(wire: WireGroupCall, at: string): ValidationIssue[] {
-  return caseClashes(wire, at);
+export function tooLarge(bytes: number, what: string, atLeast = false): string {
+  return `${what} ${atLeast ? 'at least ' : ''}${bytes.toLocaleString('en-US')} bytes of JSON, but one request holds at most ${MAX_REQUEST_BYTES.toLocaleString('en-US')} bytes`;
 }
 
-function tooLarge(bytes: number, what: string): string {
-  return `${what} ${bytes.toLocaleString('en-US')} bytes of JSON, but one request holds at most ${MAX_REQUEST_BYTES.toLocaleString('en-US')} bytes`;
+const notACall = (at: string, value: unknown, redact: Redactor): ValidationIssue => ({
+  path: at,
+  message: `expected a group call object such as { groupId, userId }, got ${describeSafely(value, redact)}`,
+});
+
+const noRedaction: Redactor = (text) => text;
+
+/**
+ * The issues a `ValidationError` lists: one per path and message, and none showing the API key (a
+ * careless caller may have put it in a field, or used it as a trait name).
+ */
+function refusal(issues: ValidationIssue[], redact: Redactor): ValidationError {
+  const shown = redact === noRedaction ? dedupe(issues) : dedupe(issues).map((i) => ({ path: redact(i.path), message: redact(i.message) }));
+  return new ValidationError(shown);
+}
+
+/**
+ * The careful checks of a call the reader did not vouch for, on the copy it made: values JSON cannot
+ * carry (found while copying), the case of trait names, then the document's rules; all added to `issues`.
+ */
+function carefulChecks(call: WireGroupCall, walk: Reading, issues: ValidationIssue[], at: string, root: 'call' | 'calls', redact: Redactor): void {
+  for (const problem of walk.found) issues.push({ path: at + callerPath(problem.path, 'call').slice('call'.length), message: problem.message });
+  if (walk.ok || root === 'calls') return; // a request's own checks run over all its calls at once
+  issues.push(...caseClashes(call, at));
+  const errors: SchemaError[] = [];
+  checkGroupCall(call, '', errors);
+  issues.push(...schemaIssues(errors, call, 'call', redact));
+}
+
+let spare: Reading | undefined;
+
+export interface PreparedCall {
+  /** The call in wire form: the plain copy that was checked, and is sent. */
+  call: WireGroupCall;
+  /** Its JSON, as sent. */
+  json: string;
+}
+
+/** Validates and serializes one call for the queue; throws `ValidationError` with every problem. */
+export function prepareCall(input: GroupCall, redact: Redactor = noRedaction): PreparedCall {
+  if (!isCallObject(input)) throw refusal([notACall('call', input, redact)], redact);
+  // one Reading, reused from call to call (a getter that enqueues from inside a call gets its own)
+  const walk = spare ?? new Reading();
+  spare = undefined;
+  try {
+    walk.reset();
+    const call = readGroupCall(input, walk, walk.issues, 'call') as WireGroupCall;
+    if (!walk.ok || walk.issues.length || walk.found.length) {
+      carefulChecks(call, walk, walk.issues, 'call', 'call', redact);
+      if (walk.issues.length) throw refusal(walk.issues, redact);
+    }
+    if (walk.bytes > MEASURED_UP_TO) throw new ValidationError([{ path: 'call', message: `${tooLarge(walk.bytes, 'is', true)}; shrink its traits` }]);
+    return { call, json: JSON.stringify(call) };
+  } finally {
+    spare = walk;
+  }
 }
 
 export interface PreparedRequest {
   calls: WireGroupCall[];
   /** The JSON body, ready to send. */
   body: string;
-  bytes: number;
 }
 
 /**
  * Validates and serializes the argument of `group()`: one call or an array of calls, sent as one
- * request. Throws `ValidationError` listing every problem; nothing is sent then.
+ * request. Throws `ValidationError` listing every problem; nothing is sent then. The size is checked
+ * by whoever encodes the body (`checkRequestSize`).
  */
-export function prepareRequest(input: GroupCall | readonly GroupCall[]): PreparedRequest {
+export function prepareRequest(input: GroupCall | readonly GroupCall[], redact: Redactor = noRedaction): PreparedRequest {
   const many = Array.isArray(input);
-  const root = many ? 'calls' : 'call';
-  const list: readonly GroupCall[] = many ? input : [input as GroupCall];
+  if (!many) {
+    const { call, json } = prepareCall(input as GroupCall, redact);
+    return { calls: [call], body: `[${json}]` };
+  }
+  const list = input as readonly GroupCall[];
   if (list.length > MAX_CALLS_PER_REQUEST) {
     // told at once: validating a huge array would only say more about a request that cannot be sent
     throw new ValidationError([{ path: 'calls', message: `holds ${list.length} calls, but one request holds at most ${MAX_CALLS_PER_REQUEST}; use enqueue(), which splits large batches into requests` }]);
   }
   const issues: ValidationIssue[] = [];
-  // A call that is not an object (`group()`, `group(null)`, `[42]`) is told once, as such.
+  // A call that is not an object (`[42]`, `[null]`) is told once, as such.
   const notObjects = new Set<string>();
-  list.forEach((call, i) => {
-    if (!isCallObject(call)) notObjects.add(String(i));
-  });
-  const calls = list.map((call, i) => toWireCall(call, many ? `calls[${i}]` : 'call', issues));
-  calls.forEach((wire, i) => {
-    if (!notObjects.has(String(i))) issues.push(...callIssues(wire, many ? `calls[${i}]` : 'call'));
-  });
-  issues.push(...schemaIssues(calls, root, notObjects));
-  if (issues.length) throw new ValidationError(dedupe(issues));
-
-  const body = JSON.stringify(calls);
-  const bytes = utf8Length(body);
-  if (bytes > MAX_REQUEST_BYTES) {
-    const oversized = calls
-      .map((wire, i) => ({ i, bytes: utf8Length(JSON.stringify(wire)) }))
-      .filter((c) => c.bytes > MAX_REQUEST_BYTES - 2);
-    if (oversized.length) {
-      throw new ValidationError(
-        oversized.map((c) => ({ path: many ? `calls[${c.i}]` : 'call', message: tooLarge(c.bytes, 'is') + '; shrink its traits' })),
-      );
+  const calls: WireGroupCall[] = [];
+  const walk = new Reading();
+  let ok = list.length > 0;
+  let total = 2;
+  const sizes: number[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const input = list[i];
+    const at = `calls[${i}]`;
+    if (!isCallObject(input)) {
+      notObjects.add(String(i));
+      issues.push(notACall(at, input, redact));
+      calls.push({} as WireGroupCall); // a stand-in: what is not a call is never read again
+      sizes.push(0);
+      continue;
     }
-    throw new ValidationError([{ path: 'calls', message: tooLarge(bytes, 'hold') + '; use enqueue(), which splits batches by size' }]);
+    walk.reset();
+    const call = readGroupCall(input, walk, issues, at) as WireGroupCall;
+    carefulChecks(call, walk, issues, at, 'calls', redact);
+    calls.push(call);
+    ok &&= walk.ok;
+    sizes.push(walk.bytes);
+    total += walk.bytes + 1;
+    if (total > MEASURED_UP_TO) {
+      // no request can carry these: the rest is not read (each call could be as large again)
+      const alone = walk.bytes > MAX_REQUEST_BYTES;
+      const size = alone
+        ? { path: at, message: `${tooLarge(walk.bytes, 'is', true)}; shrink its traits` }
+        : { path: 'calls', message: `${tooLarge(total, 'hold', true)}; use enqueue(), which splits batches by size` };
+      throw refusal([...issues, size], redact);
+    }
   }
-  return { calls, body, bytes };
+  if (!ok) {
+    calls.forEach((wire, i) => {
+      if (!notObjects.has(String(i))) issues.push(...caseClashes(wire, `calls[${i}]`));
+    });
+    const errors: SchemaError[] = [];
+    checkGroupRequest(calls, errors);
+    issues.push(...schemaIssues(errors, calls, 'calls', redact, notObjects));
+  }
+  if (issues.length) throw refusal(issues, redact);
+  return { calls, body: JSON.stringify(calls) };
 }
 
-export interface PreparedCall {
-  call: WireGroupCall;
-  /** The call's JSON, ready to be joined into a batch. */
-  json: string;
-  bytes: number;
-}
-
-/** Validates and serializes one call for the queue; throws `ValidationError` with every problem. */
-export function prepareCall(input: GroupCall): PreparedCall {
-  const issues: ValidationIssue[] = [];
-  const call = toWireCall(input, 'call', issues);
-  if (!isCallObject(input)) throw new ValidationError(issues);
-  const unsafe = callIssues(call, 'call');
-  if (unsafe.length) issues.push(...unsafe);
-  if (!validateGroupRequest([call])) issues.push(...schemaIssues([call], 'call'));
-  if (issues.length) throw new ValidationError(dedupe(issues));
-  const json = JSON.stringify(call);
-  const bytes = utf8Length(json);
-  if (bytes + 2 > MAX_REQUEST_BYTES) throw new ValidationError([{ path: 'call', message: tooLarge(bytes, 'is') + '; shrink its traits' }]);
-  return { call, json, bytes };
+/**
+ * A request body's size, checked once it is encoded (`bytes`): over the limit, the calls that are too
+ * large alone are named, else the request as a whole.
+ */
+export function checkRequestSize(bytes: number, calls: WireGroupCall[], many: boolean): void {
+  if (bytes <= MAX_REQUEST_BYTES) return;
+  const oversized = calls
+    .map((wire, i) => ({ i, bytes: utf8Length(JSON.stringify(wire)) }))
+    .filter((c) => c.bytes > MAX_REQUEST_BYTES - 2);
+  if (oversized.length) {
+    throw new ValidationError(
+      oversized.map((c) => ({ path: many ? `calls[${c.i}]` : 'call', message: `${tooLarge(c.bytes, 'is')}; shrink its traits` })),
+    );
+  }
+  throw new ValidationError([{ path: 'calls', message: `${tooLarge(bytes, 'hold')}; use enqueue(), which splits batches by size` }]);
 }
 
 /** One issue per path and message: a BigInt `employees` is not also reported as "expected a number". */

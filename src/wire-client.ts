@@ -9,14 +9,13 @@
  * is then just a non-ok answer, never followed; a caller's fetch that follows one anyway (its answer
  * is `redirected`, or comes from another URL) makes the call throw a `RedirectError`.
  */
-import createClient, { type Client } from 'openapi-fetch';
-import type { paths } from './generated/schema.js';
+import { openapiFetch, type WireClient } from './openapi-client.js';
 import { resolveBaseUrl } from './options.js';
-import { redirectOf } from './transport.js';
+import { redirectOf } from './answer.js';
 import { ConfigurationError, errorFromResponse } from './errors.js';
 import { redactHeaders, redactorFor } from './redact.js';
 
-export type WireClient = Client<paths>;
+export type { WireClient };
 
 export interface WireClientOptions {
   apiKey: string;
@@ -27,22 +26,17 @@ export interface WireClientOptions {
   headers?: Record<string, string> | undefined;
 }
 
-/**
- * openapi-fetch over the generated `paths`, with the key header: the core that `createWireClient`
- * guards and `ThriveStack` drives through its own transport (which refuses redirects itself).
- */
-export function openapiClient(options: {
+/** openapi-fetch over the generated `paths`, with the key header: the core that `createWireClient` guards. */
+function openapiClient(options: {
   apiKey: string;
   baseUrl: string;
   headers?: Record<string, string> | undefined;
   fetch?: ((request: Request) => Promise<Response>) | undefined;
-  Request?: typeof Request | undefined;
 }): WireClient {
-  return createClient<paths>({
+  return openapiFetch({
     baseUrl: options.baseUrl,
     redirect: 'manual',
     ...(options.fetch ? { fetch: options.fetch } : {}),
-    ...(options.Request ? { Request: options.Request } : {}),
     headers: { accept: '*/*', ...options.headers, 'x-api-key': options.apiKey },
   });
 }

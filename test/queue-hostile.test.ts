@@ -425,7 +425,7 @@ describe('many requests in flight (one signal per request)', () => {
         release.push(() => resolve(ok()));
       });
     try {
-      const c = client({ fetch, flushAt: 1, maxConcurrentRequests: 50, timeout: 60_000, maxRetries: 0, onError: () => {} });
+      const c = client({ fetch, flushAt: 1, maxBatchSize: 1, maxConcurrentRequests: 50, timeout: 60_000, maxRetries: 0, onError: () => {} });
       for (let i = 0; i < 100; i++) c.enqueue(call(i));
       const flushed = c.flush();
       while (inFlight < 50) await new Promise((resolve) => setTimeout(resolve, 5));

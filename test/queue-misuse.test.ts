@@ -101,12 +101,38 @@ describe('onError (#5)', () => {
       );
       client.enqueue(call(1)); // fills the queue (the request hangs)
       client.enqueue(call(2)); // dropped: onError re-enqueues, dropped again, 5,000 times
-      await vi.waitFor(() => expect(reentries).toBe(5_000));
+      await vi.waitFor(() => expect(reentries).toBe(5_000), { timeout: 20_000 });
       await client.close({ timeout: 50 });
     } finally {
       Error.stackTraceLimit = previousLimit;
     }
     expect(deepest).toBeLessThan(60);
+  });
+
+  it('an onError that re-enqueues every dropped call forever cannot starve the event loop: timers fire and close() resolves', async () => {
+    let reentries = 0;
+    const { client } = await setup(
+      { plan: () => ({ type: 'hang' }) },
+      {
+        flushAt: 1,
+        maxQueueSize: 1,
+        timeout: 60_000,
+        onError: (failure) => {
+          reentries++;
+          if (failure.kind === 'dropped') client.enqueue({ groupId: 'again', userId: 'u' }); // forever, until close()
+        },
+      },
+    );
+    client.enqueue(call(1)); // fills the queue (the request hangs)
+    client.enqueue(call(2)); // dropped: onError re-enqueues it, and so on without end
+    // a timer armed now still fires: the re-enqueueing goes on in tasks, not in one endless run of microtasks
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(reentries).toBeGreaterThan(1);
+    const report = await client.close({ timeout: 50 });
+    expect(report.timedOut).toBe(true);
+    const after = reentries;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(reentries - after).toBeLessThanOrEqual(1); // enqueue() after close() throws: the loop ends
   });
 
   it('a throwing onError never breaks the queue: later calls are delivered and flush() resolves', async () => {

@@ -429,9 +429,9 @@ describe('second adversary pass', () => {
     let shared: unknown = {};
     for (let i = 0; i < 40; i++) shared = { a: shared, b: shared }; // 2^40 values once expanded
     const error = await refusal({ ...ok, traits: { x: shared as never } });
-    expect(error.issues).toEqual([{ path: 'call.traits.x', message: expect.stringMatching(/^holds more than 1,000,000 values \(shared objects count each time/) }]);
+    expect(error.issues).toEqual([{ path: 'call.traits.x', message: expect.stringMatching(/^holds more than 2,000,000 bytes of JSON \(shared objects count each time/) }]);
     const grid = new Array(3000).fill(new Array(3000).fill(0));
-    expect((await refusal({ ...ok, traits: { grid } as never })).issues[0]!.message).toMatch(/holds more than 1,000,000 values/);
+    expect((await refusal({ ...ok, traits: { grid } as never })).issues[0]!.message).toMatch(/holds more than 2,000,000 bytes of JSON/);
   });
 
   it('a call Proxy whose traps throw is a ValidationError, in group() and enqueue()', async () => {

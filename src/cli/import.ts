@@ -10,7 +10,7 @@ import type { ThriveStack } from '../client.js';
 import type { DeliveryFailure } from '../queue-options.js';
 import { fromWireCall, wirePath } from '../from-wire.js';
 import type { ValidationIssue } from '../validation-issue.js';
-import { prepareCall } from '../validate.js';
+import { prepareCall, utf8Length } from '../validate.js';
 import type { GroupCall } from '../types.js';
 import { CONNECTION_OPTIONS, UsageError, helpText, integerOption, parseCommand, type CommandSpec } from './args.js';
 import { Checkpoint, CheckpointError, checkpointIdentity, damageText, rowKey } from './checkpoint.js';
@@ -111,7 +111,8 @@ export function prepareRow(row: InputRow): PreparedRow {
   const call = fromWireCall(row.wire, '', fromFile);
   if (fromFile.some((issue) => issue.path === '')) return { ok: false, reason: issuesText(fromFile, []) };
   try {
-    const { bytes, json } = prepareCall(call);
+    const { json } = prepareCall(call);
+    const bytes = utf8Length(json);
     if (fromFile.length === 0) return { ok: true, call, bytes, json };
     return { ok: false, reason: issuesText(fromFile, []) };
   } catch (error) {
@@ -263,6 +264,7 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
       fetch: gate.fetch,
       throttle: gate,
       flushAt: batchSize,
+      maxBatchSize: batchSize,
       flushInterval: 1_000,
       maxConcurrentRequests: concurrency,
       maxQueueSize: 2 * concurrency * batchSize,

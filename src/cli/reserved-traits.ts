@@ -1,33 +1,11 @@
 /**
- * The reserved traits and their JSON types, as openapi/openapi.yaml's GroupTraits declares them.
- * The type check keeps this list equal to the generated `GroupTraits` type (a trait added, removed or
- * retyped in the document fails `tsc` here), and test/cli-units.test.ts compares it with the document
- * itself. Used to type `--trait name=value` and CSV cells, which arrive as text.
+ * The reserved traits' JSON types, generated from openapi/openapi.yaml's GroupTraits
+ * (`RESERVED_TRAITS`), to type `--trait name=value` and CSV cells, which arrive as text.
  */
-import type { GroupTraits } from '../types.js';
+import { RESERVED_TRAITS } from '../generated/call.js';
 import { lookup } from '../wire.js';
 
-type ReservedTraitTypes<T> = {
-  [K in keyof T as string extends K ? never : K]-?: NonNullable<T[K]> extends number
-    ? 'number'
-    : NonNullable<T[K]> extends string
-      ? 'string'
-      : never;
-};
-
-export const RESERVED_TRAIT_TYPES = {
-  account_name: 'string',
-  account_domain: 'string',
-  group_type: 'string',
-  industry: 'string',
-  employees: 'number',
-  plan: 'string',
-  website: 'string',
-  phone: 'string',
-  created_at: 'string',
-  description: 'string',
-  avatar: 'string',
-} as const satisfies ReservedTraitTypes<GroupTraits>;
+export const RESERVED_TRAIT_TYPES: Readonly<Record<string, string>> = RESERVED_TRAITS;
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
 
