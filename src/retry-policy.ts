@@ -4,7 +4,9 @@
  * Retried: 408, 409, 429, every 5xx, network failures and timeouts.
  * Never retried: every other status (400, 401, 403, 404, 413, 422, ...): sending the same request
  * again cannot change the answer. A server's `x-should-retry: true|false` overrides the status rule
- * (as in Stainless clients). Redirects (3xx) and 2xx answers are never retried, whatever it says.
+ * (as in Stainless clients), except for 400, final whatever it says: the document says a refused
+ * request fails again unchanged, and the queue's 400 budget counts one request per refusal.
+ * Redirects (3xx) and 2xx answers are never retried, whatever it says.
  */
 
 export interface RetryPolicy {
@@ -30,10 +32,11 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /**
- * Whether an error answer is worth another attempt: the server's `x-should-retry` (`true`/`false`)
- * when it says, otherwise the status rule.
+ * Whether an error answer is worth another attempt: never a 400; else the server's `x-should-retry`
+ * (`true`/`false`) when it says, otherwise the status rule.
  */
 export function shouldRetry(status: number, headers: Headers): boolean {
+  if (status === 400) return false;
   const said = headers.get('x-should-retry');
   if (said === 'true') return true;
   if (said === 'false') return false;

@@ -336,6 +336,67 @@ describe('the 400 budget: runs of bad calls among good ones, and a server that r
   });
 });
 
+describe('the 400 budget holds for batches already in flight when refusals begin', () => {
+  it.each([
+    ['at the defaults (flushAt 100, full requests)', {}],
+    ['flushAt 1,000', { flushAt: 1_000 }],
+  ])('a server that refuses everything while 4 full batches are in flight, %s: at most 0.5 requests per call, not 2', async (_name, options) => {
+    const { fetch, state } = api(() => true);
+    const c = client({ fetch, maxQueueSize: 4_000, onError: () => {}, ...options });
+    for (let i = 0; i < 4_000; i++) c.enqueue(call(i)); // a backlog: 4 requests of 1,000 in flight at once
+    const report = await c.close({ timeout: Infinity });
+    expect(report.failed).toBe(4_000);
+    expect(state.maxInFlight).toBe(4);
+    expect(state.requests / 4_000).toBeLessThanOrEqual(0.5);
+  });
+
+  it('a 400 saying x-should-retry: true (with retry-after-ms: 0) is not retried: the budget counts one request per refusal, even with 10 retries', async () => {
+    let requests = 0;
+    const fetch = async (request: Request): Promise<Response> => {
+      requests++;
+      await request.text();
+      return new Response(JSON.stringify({ success: false, message: 'Invalid request' }), {
+        status: 400,
+        headers: { 'content-type': 'application/json', 'x-should-retry': 'true', 'retry-after-ms': '0' },
+      });
+    };
+    const c = client({ fetch, flushAt: 1_000, maxRetries: 10, maxQueueSize: 10_000, onError: () => {} });
+    for (let i = 0; i < 10_000; i++) c.enqueue(call(i));
+    const report = await c.close({ timeout: Infinity });
+    expect(report.failed).toBe(10_000);
+    expect(requests / 10_000).toBeLessThanOrEqual(1.5);
+  });
+
+  it('mixed batches in flight together: runs of bad calls among good ones still deliver every good call', async () => {
+    const isBad = (i: number): boolean => i % 1_000 < 40; // each 1,000-call batch starts with 40 bad calls
+    const { fetch, state } = api((w) => isBad(Number(w.group_id.slice(5))));
+    const failedTags: number[] = [];
+    const c = client({ fetch, maxQueueSize: 4_000, onError: (f) => failedTags.push(...(f.tags as number[])) });
+    for (let i = 0; i < 4_000; i++) c.enqueue(call(i), { tag: i });
+    const report = await c.close({ timeout: Infinity });
+    await Promise.resolve();
+    expect(report.delivered).toBe(4_000 - 160);
+    expect(new Set(state.accepted).size).toBe(4_000 - 160);
+    expect(failedTags.sort((a, b) => a - b)).toEqual(Array.from({ length: 4_000 }, (_, i) => i).filter(isBad));
+  });
+});
+
+describe('close() twice', () => {
+  it('a second close() with a shorter timeout is honoured, and both resolve with the same report', async () => {
+    const fetch = (request: Request): Promise<Response> =>
+      new Promise((_, reject) => request.signal.addEventListener('abort', () => reject(request.signal.reason)));
+    const c = client({ fetch, timeout: 60_000, maxRetries: 0, onError: () => {} });
+    c.enqueue(call(1));
+    void c.flush();
+    const first = c.close({ timeout: Infinity });
+    const started = Date.now();
+    const second = await c.close({ timeout: 100 });
+    expect(Date.now() - started).toBeLessThan(30_000); // not the first close's Infinity
+    expect(second).toMatchObject({ timedOut: true, pending: 1, delivered: 0 });
+    expect(await first).toEqual(second);
+  });
+});
+
 describe('a 2xx without the documented body (Q3)', () => {
   it('a web front end answering 200 HTML: every call goes to onError as failed, none counted delivered', async () => {
     let requests = 0;

@@ -378,8 +378,16 @@ describe('x-should-retry and request ids', () => {
     expect(s.log).toHaveLength(1);
   });
 
-  it('x-should-retry: true on a 400 retries', async () => {
-    const s = await withPlan([{ type: 'status', status: 400, headers: { 'x-should-retry': 'true' } }]);
+  it('x-should-retry: true on a 400 is not honoured: a 400 is final (sent again unchanged, it fails again)', async () => {
+    const s = await withPlan([{ type: 'status', status: 400, headers: { 'x-should-retry': 'true', 'retry-after-ms': '0' } }]);
+    const error = await client(s.url).c.group(call).catch((e) => e);
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect(error.attempts).toBe(1);
+    expect(s.log.map((r) => r.action)).toEqual(['status']);
+  });
+
+  it('x-should-retry: true still retries a status that is otherwise final (a 404)', async () => {
+    const s = await withPlan([{ type: 'status', status: 404, headers: { 'x-should-retry': 'true' } }]);
     await expect(client(s.url).c.group(call)).resolves.toMatchObject({ success: true });
     expect(s.log.map((r) => r.action)).toEqual(['status', 'ok']);
   });
