@@ -133,7 +133,12 @@ export function resolveApiKey(options: ClientOptions): string {
   return key;
 }
 
-/** `baseUrl` checked (https, or http:// to loopback or with `allowInsecureHttp`; no user:password), without trailing slashes. */
+/**
+ * `baseUrl` checked (https, or http:// to loopback or with `allowInsecureHttp`; no user:password) and
+ * written as the address fetch sends to (WHATWG URL: host in lower case, no default port, no dot
+ * segments), without trailing slashes: `https://API.app.thrivestack.ai:443/./` is
+ * `https://api.app.thrivestack.ai`. Requests are built on it, and `createWireClient` compares them with it.
+ */
 export function resolveBaseUrl(options: Pick<ClientOptions, 'baseUrl' | 'allowInsecureHttp'>): string {
   const raw = options.baseUrl ?? DEFAULT_BASE_URL;
   let url: URL;
@@ -157,7 +162,7 @@ export function resolveBaseUrl(options: Pick<ClientOptions, 'baseUrl' | 'allowIn
         'or pass `allowInsecureHttp: true` if this really is what you want (e.g. a proxy on a private network).',
     );
   }
-  return raw.replace(/\/+$/, '');
+  return (url.origin + url.pathname).replace(/\/+$/, '');
 }
 
 /**

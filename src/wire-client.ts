@@ -84,6 +84,8 @@ export function createWireClient(options: WireClientOptions): WireClient {
 /**
  * A fetch that never follows a redirect and sends nothing outside `baseUrl`, around the caller's
  * fetch or the platform's. It runs last, after any middleware, whatever per-call options say.
+ * Addresses are compared as URLs: `baseUrl` as `resolveBaseUrl` normalized it, the request's as the
+ * `Request` parsed it (both WHATWG): the same origin, and the base path on a segment boundary.
  */
 function manualRedirects(custom: WireClientOptions['fetch'], apiKey: string, baseUrl: string) {
   const prefix = `${baseUrl}/`;
