@@ -15,6 +15,7 @@ import { resolveBaseUrl } from './options.js';
 import { redirectOf } from './transport.js';
 import { ConfigurationError, errorFromResponse } from './errors.js';
 import { redactHeaders, redactorFor } from './redact.js';
+import { safeText } from './safe-text.js';
 
 export type WireClient = Client<paths>;
 
@@ -102,14 +103,16 @@ function manualRedirects(custom: WireClientOptions['fetch'], apiKey: string, bas
     const response = await (custom ? custom(manual) : globalThis.fetch(manual, { ...init, redirect: 'manual' }));
     const redirect = redirectOf(response, request.url, !custom);
     if (redirect?.followed) {
+      // server text, made safe as the client's transport makes it
       const redact = redactorFor(apiKey);
+      const clean = (text: string): string => safeText(text, redact);
       throw errorFromResponse({
         status: response.status,
         serverMessage: undefined,
-        headers: redactHeaders(response.headers, redact),
+        headers: redactHeaders(response.headers, clean),
         attempts: 1,
         requestId: undefined,
-        location: redirect.location && redact(redirect.location),
+        location: redirect.location && clean(redirect.location),
         redirect,
       });
     }

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError, RedirectError, ThriveStack, createWireClient } from '../src/index.js';
+import { SPLIT_KEY_TEXT } from '../src/safe-text.js';
 import { sendAccepted, startHostileServer, type HostileServer } from './support/hostile-server.js';
 
 const KEY = 'tsk_wire_CANARY_7e21';
@@ -94,6 +95,24 @@ describe('createWireClient never follows a redirect', () => {
     expect(error).toBeInstanceOf(RedirectError);
     expect((error as RedirectError).location).toBe('https://[REDACTED].evil.example');
     expect(JSON.stringify(error).toLowerCase()).not.toContain(KEY.toLowerCase());
+  });
+
+  it("a RedirectError's headers are server text: escapes stripped, a key split by an invisible character not shown", async () => {
+    const fetch = async (): Promise<Response> => {
+      // header bytes read as latin-1: the UTF-8 bytes of U+200E (E2 80 8E) and of an ANSI escape
+      const split = `${KEY.slice(0, 8)}\xe2\x80\x8e${KEY.slice(8)}`;
+      const response = new Response('{}', { status: 200, headers: { 'x-note': `\x1b[2J\x1b[31m${split}`, 'x-other': '\x1b[31mred' } });
+      Object.defineProperty(response, 'url', { value: 'https://elsewhere.example/api/group' });
+      return response;
+    };
+    const wire = createWireClient({ apiKey: KEY, baseUrl: 'https://api.example.com', fetch });
+    const error = await wire.POST('/api/group', { body }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(RedirectError);
+    expect((error as RedirectError).headers['x-note']).toBe(SPLIT_KEY_TEXT);
+    expect((error as RedirectError).headers['x-other']).toBe('red');
   });
 
   it("a caller's fetch answering from the request's own URL (with a trailing '?') is the API's answer", async () => {
