@@ -269,3 +269,27 @@ describe('the key split by a character drawn as nothing: in the message, a heade
     expect(visible(texts).toLowerCase()).not.toContain(KEY.toLowerCase());
   });
 });
+
+describe('the key split by an escaped invisible character, in a body as Python writes JSON (ensure_ascii)', () => {
+  const KEY = 'Sk_live.A1b2C3d4E5f6G7h8';
+  // every character outside ASCII written as \uXXXX (a pair of them beyond U+FFFF), as json.dumps does
+  const asciiJson = (value: unknown): string =>
+    JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  it.each([
+    ['U+200E', 0x200e],
+    ['U+E0020', 0xe0020],
+    ['U+FE0F', 0xfe0f],
+    ['U+00AD', 0x00ad],
+  ] as const)('%s: the debug body and the log line show no key', async (_name, cp) => {
+    const { error, events, logs } = await provoke(KEY, (res, seen) => {
+      const key = echoed(seen);
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(asciiJson({ success: false, message: `bad key ${key.slice(0, 8)}${String.fromCodePoint(cp)}${key.slice(8)}` }));
+    });
+    expect((error as { serverMessage: string }).serverMessage).toBe(SPLIT_KEY_TEXT);
+    const response = events.find((event) => event.type === 'response') as Extract<DebugEvent, { type: 'response' }>;
+    expect(response.body).toBe(SPLIT_KEY_TEXT);
+    expect(logs.some((line) => line.includes(`answered ${SPLIT_KEY_TEXT}`))).toBe(true);
+    expect(logs.join('\n')).not.toContain(KEY.slice(8));
+  });
+});

@@ -140,6 +140,12 @@ describe('a key split apart by the server', () => {
     expect(safeText(`key ${text}`, redact)).toBe(SPLIT_KEY_TEXT);
   });
 
+  it('by an escaped invisible character in raw JSON (\\u200e, \\udb40\\udc20 as json.dumps writes them)', () => {
+    for (const escape of ['\\u200e', '\\u200B', '\\udb40\\udc20', '\\u00ad\\u034f', '\\u000a']) {
+      expect(safeText(`{"message":"${KEY.slice(0, 8)}${escape}${KEY.slice(8)}"}`, redact), escape).toBe(SPLIT_KEY_TEXT);
+    }
+  });
+
   it('by a visible character that is not ASCII (a key holds visible ASCII only) is not shown either', () => {
     for (const splitter of ['\u00e9', '\u{1f600}', '\u00e2', '\u3000']) {
       expect(safeText(`bad key ${KEY.slice(0, 8)}${splitter}${KEY.slice(8)}`, redact)).toBe(SPLIT_KEY_TEXT);
@@ -149,5 +155,7 @@ describe('a key split apart by the server', () => {
   it('invisible characters in a text without the key are left as they are', () => {
     const text = 'Done \u2714\ufe0f: \u{1f44d}\u{1f3fd} ok';
     expect(safeText(text, redact)).toBe(text);
+    const json = String.raw`{"message":"caf\u00e9 \u200b\ud83d\udc4d"}`;
+    expect(safeText(json, redact)).toBe(json);
   });
 });
