@@ -134,7 +134,12 @@ export function resolveApiKey(options: ClientOptions): string {
   return key;
 }
 
-/** `baseUrl` checked (https, or http:// to loopback or with `allowInsecureHttp`; no user:password), without trailing slashes. */
+/**
+ * `baseUrl` checked (https, or http:// to loopback or with `allowInsecureHttp`; no user:password) and
+ * written as the address fetch sends to (WHATWG URL: host in lower case, no default port, no dot
+ * segments), without trailing slashes: `https://API.app.thrivestack.ai:443/./` is
+ * `https://api.app.thrivestack.ai`. Requests are built on it, and `createWireClient` compares them with it.
+ */
 export function resolveBaseUrl(options: Pick<ClientOptions, 'baseUrl' | 'allowInsecureHttp'>): string {
   const raw = options.baseUrl ?? DEFAULT_BASE_URL;
   let url: URL;
@@ -158,16 +163,41 @@ export function resolveBaseUrl(options: Pick<ClientOptions, 'baseUrl' | 'allowIn
         'or pass `allowInsecureHttp: true` if this really is what you want (e.g. a proxy on a private network).',
     );
   }
-  return raw.replace(/\/+$/, '');
+  return (url.origin + url.pathname).replace(/\/+$/, '');
 }
 
 /**
- * Headers a caller adds (`defaultHeaders`, or `headers` per call): valid names and values, and never
- * the API key's header. Values are never echoed (they may be secrets of their own).
+ * Headers fetch cannot send as given, each tried on Node 20's fetch (undici) against a local server.
+ * Refused by fetch, so every request fails ("fetch failed": four attempts reported as "Could not reach
+ * ThriveStack"): `expect`, `upgrade`, `keep-alive`, `transfer-encoding`, and `connection` other than
+ * `close` or `keep-alive`. Sent, but breaking the request silently: `content-length` (the body's own,
+ * which changes per request: a wrong one hangs until the timeout or fails), `host` (dropped: the
+ * calls go to `baseUrl`'s host whatever it says) and `te` other than `trailers` (a server that honours
+ * `te: gzip` answers in a transfer coding fetch does not decode). Sent and harmless, so allowed:
+ * `connection: close` or `keep-alive`, `te: trailers`, `trailer`.
+ */
+const FETCH_HEADERS: Record<string, string> = {
+  expect: 'fetch refuses it',
+  upgrade: 'fetch refuses it',
+  'keep-alive': 'fetch refuses it',
+  'transfer-encoding': 'fetch refuses it',
+  connection: 'fetch refuses it unless it is `close` or `keep-alive`',
+  te: 'unless it is `trailers`, it asks for an answer fetch cannot decode',
+  'content-length': "fetch sets it from each request's body",
+  host: 'fetch sets it from `baseUrl` and drops this one; set `baseUrl` to the address you need',
+};
+/** The values of those headers that fetch sends and that break nothing (fetch trims a value's spaces). */
+const FETCH_ALLOWS = /^(connection:[\t ]*(close|keep-alive)|te:[\t ]*trailers)[\t ]*$/i;
+
+/**
+ * Headers a caller adds (`defaultHeaders`, or `headers` per call): valid names and values, never the
+ * API key's header, nor one fetch cannot send (above). Values are never echoed (they may be secrets of
+ * their own).
  */
 export function checkHeaders(option: string, headers: Record<string, string> | undefined): void {
   for (const name of Object.keys(headers ?? {})) {
-    if (name.toLowerCase() === 'x-api-key') {
+    const lower = name.toLowerCase();
+    if (lower === 'x-api-key') {
       throw new ConfigurationError(`Set the API key with \`apiKey\` when creating the client, not in \`${option}\`.`);
     }
     if (!HEADER_NAME.test(name)) {
@@ -177,6 +207,9 @@ export function checkHeaders(option: string, headers: Record<string, string> | u
       throw new ConfigurationError(
         `\`${option}\`: the value of the header "${name}" holds a line break, a NUL or another character a header cannot carry.`,
       );
+    }
+    if (Object.hasOwn(FETCH_HEADERS, lower) && !FETCH_ALLOWS.test(`${lower}:${headers![name]}`)) {
+      throw new ConfigurationError(`\`${option}\`: the header "${name}" cannot be sent (${FETCH_HEADERS[lower]}). Remove it.`);
     }
   }
 }

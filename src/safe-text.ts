@@ -6,8 +6,9 @@
  * (removing a control character inside it could have rejoined it). When the text was cut before it
  * reached here (`truncated`: an answer stopped at the byte cap), a trailing fragment that could be the
  * start of the key is dropped, both before stripping (an escape could eat its first characters) and
- * after (stripping can bring a fragment to the end). A text that holds the key split by white space or
- * an invisible character is replaced whole. Then the text is cut to `max` characters.
+ * after (stripping can bring a fragment to the end). A text that holds the key split by white space,
+ * an invisible character or anything else that is not visible ASCII is replaced whole. Then the text
+ * is cut to `max` characters.
  * Redaction before that cut: a key straddling it is never half shown.
  */
 import type { Redactor } from './redact.js';
@@ -22,8 +23,17 @@ const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]?|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1
 const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const BREAKS = /[\t\n\r]+/g;
 const UNSAFE = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
-/** What can split a key without showing (white space, zero-width and soft-hyphen characters). */
-const SPLITTERS = /[\s\u00ad\u180e\u200b-\u200d\u2060\ufeff]+/g;
+/**
+ * What can split the key apart in a text: anything but visible ASCII, the only characters a key holds
+ * (`resolveApiKey` refuses others). That is every character drawn as nothing: white space, Unicode's
+ * whole Default_Ignorable_Code_Point set (U+200B, U+200E, U+2061-2064, U+034F, U+061C, the variation
+ * selectors, the tags U+E0000-E007F, the Hangul fillers, the soft hyphen...) and the format characters;
+ * and a header's bytes read as latin-1, where such a character sent UTF-8 encoded (U+200E as E2 80 8E)
+ * is left as a visible "â" once its C1 bytes are stripped. In a raw JSON body (a debug event, a log
+ * line), the same written as an escape, as Python's json.dumps writes them (`\u200e`): escapes of
+ * anything but visible ASCII (those of the key's own characters are the redactor's).
+ */
+const SPLITTERS = /(?:[^\x21-\x7e]|\\u(?!00[2-7])[0-9a-f]{4})+/gi;
 
 /** What is shown instead of a text that held the key split apart (by a line break, a zero-width space...). */
 export const SPLIT_KEY_TEXT = "[REDACTED: the server's text held the API key]";

@@ -14,6 +14,7 @@ import { resolveBaseUrl } from './options.js';
 import { redirectOf } from './answer.js';
 import { ConfigurationError, errorFromResponse } from './errors.js';
 import { redactHeaders, redactorFor } from './redact.js';
+import { safeText } from './safe-text.js';
 
 export type { WireClient };
 
@@ -78,6 +79,8 @@ export function createWireClient(options: WireClientOptions): WireClient {
 /**
  * A fetch that never follows a redirect and sends nothing outside `baseUrl`, around the caller's
  * fetch or the platform's. It runs last, after any middleware, whatever per-call options say.
+ * Addresses are compared as URLs: `baseUrl` as `resolveBaseUrl` normalized it, the request's as the
+ * `Request` parsed it (both WHATWG): the same origin, and the base path on a segment boundary.
  */
 function manualRedirects(custom: WireClientOptions['fetch'], apiKey: string, baseUrl: string) {
   const prefix = `${baseUrl}/`;
@@ -94,14 +97,16 @@ function manualRedirects(custom: WireClientOptions['fetch'], apiKey: string, bas
     const response = await (custom ? custom(manual) : globalThis.fetch(manual, { ...init, redirect: 'manual' }));
     const redirect = redirectOf(response, request.url, !custom);
     if (redirect?.followed) {
+      // server text, made safe as the client's transport makes it
       const redact = redactorFor(apiKey);
+      const clean = (text: string): string => safeText(text, redact);
       throw errorFromResponse({
         status: response.status,
         serverMessage: undefined,
-        headers: redactHeaders(response.headers, redact),
+        headers: redactHeaders(response.headers, clean),
         attempts: 1,
         requestId: undefined,
-        location: redirect.location && redact(redirect.location),
+        location: redirect.location && clean(redirect.location),
         redirect,
       });
     }

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, ThriveStack, type ClientOptions } from '../src/index.js';
 import { nearestName } from '../src/option-check.js';
+import { sendAccepted, startHostileServer } from './support/hostile-server.js';
 
 function spyFetch() {
   const requests: Request[] = [];
@@ -269,6 +270,57 @@ describe('the API key', () => {
     expect((error as Error).message).not.toContain('secret');
     expect(() => new ThriveStack({ apiKey: 'k', defaultHeaders: { 'bad name': 'v' } })).toThrow(/not a valid header name/);
     expect(requests).toHaveLength(0);
+  });
+});
+
+describe('headers fetch refuses, or that break every request', () => {
+  // Tried on Node 20's fetch against a local server: the first five make it throw ("fetch failed"),
+  // so every call failed four times as "Could not reach ThriveStack"; the others are sent and break
+  // the request (content-length), are dropped (host) or invite an answer fetch cannot decode (te).
+  it.each([
+    ['expect', '100-continue', /fetch refuses it/],
+    ['Expect', 'x', /fetch refuses it/],
+    ['upgrade', 'websocket', /fetch refuses it/],
+    ['KEEP-ALIVE', 'timeout=5', /fetch refuses it/],
+    ['transfer-encoding', 'chunked', /fetch refuses it/],
+    ['Transfer-Encoding', 'gzip', /fetch refuses it/],
+    ['connection', 'upgrade', /fetch refuses it unless it is `close` or `keep-alive`/],
+    ['Connection', 'close, upgrade', /fetch refuses it unless it is `close` or `keep-alive`/],
+    ['te', 'gzip', /unless it is `trailers`/],
+    ['TE', 'trailers, deflate', /unless it is `trailers`/],
+    ['content-length', '42', /sets it from each request's body/],
+    ['Content-Length', '0', /sets it from each request's body/],
+    ['host', 'api.example.com', /set `baseUrl` to the address you need/],
+    ['HOST', 'api.app.thrivestack.ai', /set `baseUrl` to the address you need/],
+  ])('%s: %s is refused at construction and per call, naming the header, and nothing is sent', async (name, value, reason) => {
+    const { requests, fetch } = spyFetch();
+    const error = configurationError(() => new ThriveStack({ apiKey: 'k', fetch, defaultHeaders: { 'x-ok': '1', [name]: value } }));
+    expect(error.message).toContain(`\`defaultHeaders\`: the header "${name}" cannot be sent`);
+    expect(error.message).toMatch(reason);
+    expect(error.message).toMatch(/Remove it/);
+    const client = new ThriveStack({ apiKey: 'k', baseUrl: 'http://127.0.0.1:9', fetch });
+    const perCall = await client.group(call, { headers: { [name]: value } }).catch((e: unknown) => e);
+    expect(perCall).toBeInstanceOf(ConfigurationError);
+    expect((perCall as Error).message).toContain(`\`headers\`: the header "${name}" cannot be sent`);
+    expect(requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['connection', 'close'],
+    ['Connection', ' Keep-Alive '],
+    ['te', 'trailers'],
+    ['trailer', 'x-checksum'],
+    ['accept-encoding', 'gzip'],
+  ])('%s: %o, which fetch sends and which breaks nothing, is allowed (a real request through the platform fetch)', async (name, value) => {
+    const server = await startHostileServer((res, _seen, index) => sendAccepted(res, `evt_${index}`));
+    try {
+      const client = new ThriveStack({ apiKey: 'k', baseUrl: server.url, maxRetries: 0, defaultHeaders: { [name]: value } });
+      await expect(client.group(call)).resolves.toEqual({ success: true, eventId: 'evt_0' });
+      await expect(client.group(call, { headers: { [name]: value } })).resolves.toEqual({ success: true, eventId: 'evt_1' });
+      expect(String(server.seen[0]!.headers[name.toLowerCase()]).toLowerCase()).toBe(value.trim().toLowerCase());
+    } finally {
+      await server.stop();
+    }
   });
 });
 

@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedirectError, ThriveStack, type DebugEvent } from '../src/index.js';
 import { REDACTED, redactorFor } from '../src/redact.js';
-import { safeText } from '../src/safe-text.js';
+import { SPLIT_KEY_TEXT, safeText } from '../src/safe-text.js';
 import { MAX_ANSWER_BYTES } from '../src/transport.js';
 import { sendAccepted, startHostileServer, type Handler, type HostileServer } from './support/hostile-server.js';
 
@@ -202,5 +202,94 @@ describe('servers handing the key back', () => {
     expect(request.url).toMatch(/\/api\/\[REDACTED\]$/);
     expect(JSON.stringify(events)).not.toMatch(/\bgroup\b/i);
     expect(logs.join('\n')).not.toMatch(/\bgroup\b/i);
+  });
+});
+
+/** Characters drawn as nothing, one of each kind (Unicode's Default_Ignorable_Code_Point set and more). */
+const INVISIBLE: Array<[string, number]> = [
+  ['U+200E left-to-right mark', 0x200e],
+  ['U+200F right-to-left mark', 0x200f],
+  ['U+2061 function application', 0x2061],
+  ['U+2062 invisible times', 0x2062],
+  ['U+2063 invisible separator', 0x2063],
+  ['U+2064 invisible plus', 0x2064],
+  ['U+FE0F variation selector 16', 0xfe0f],
+  ['U+FE00 variation selector 1', 0xfe00],
+  ['U+E0100 variation selector 17', 0xe0100],
+  ['U+E01EF variation selector 256', 0xe01ef],
+  ['U+034F combining grapheme joiner', 0x034f],
+  ['U+061C Arabic letter mark', 0x061c],
+  ['U+E0020 tag space', 0xe0020],
+  ['U+E0001 language tag', 0xe0001],
+  ['U+E007F cancel tag', 0xe007f],
+  ['U+115F Hangul choseong filler', 0x115f],
+  ['U+1160 Hangul jungseong filler', 0x1160],
+  ['U+3164 Hangul filler', 0x3164],
+  ['U+FFA0 halfwidth Hangul filler', 0xffa0],
+  ['U+180B Mongolian free variation selector 1', 0x180b],
+  ['U+180F Mongolian free variation selector 4', 0x180f],
+  ['U+180E Mongolian vowel separator', 0x180e],
+  ['U+00AD soft hyphen', 0x00ad],
+  ['U+17B4 Khmer vowel inherent AQ', 0x17b4],
+  ['U+1BCA0 shorthand format letter overlap', 0x1bca0],
+  ['U+1D173 musical symbol begin beam', 0x1d173],
+  ['U+2065 (unassigned, default-ignorable)', 0x2065],
+  ['U+FFF0 (unassigned, default-ignorable)', 0xfff0],
+  ['U+E0FFF (unassigned, default-ignorable)', 0xe0fff],
+  ['U+200B zero-width space', 0x200b],
+  ['U+FEFF byte order mark', 0xfeff],
+  ['U+FFF9 interlinear annotation anchor (format)', 0xfff9],
+];
+
+/** What a reader sees of a text: without what is drawn as nothing (and without header bytes read as latin-1). */
+const visible = (text: string): string => text.replace(/[\s\p{Default_Ignorable_Code_Point}\p{Cf}\x80-\xff]/gu, '');
+
+describe('the key split by a character drawn as nothing: in the message, a header, the request id and the log lines', () => {
+  const KEY = 'Sk_live.A1b2C3d4E5f6G7h8';
+  it.each(INVISIBLE)('%s', async (_name, cp) => {
+    const split = (key: string): string => `${key.slice(0, 8)}${String.fromCodePoint(cp)}${key.slice(8)}`;
+    // a header's value goes out as UTF-8 bytes, as most servers write it (node:http writes a header's
+    // characters as bytes when the body is a Buffer); fetch reads them back as latin-1
+    const asHeader = (text: string): string => Buffer.from(text, 'utf8').toString('latin1');
+    const { error, texts, events, logs } = await provoke(KEY, (res, seen) => {
+      res.writeHead(400, {
+        'content-type': 'application/json',
+        'x-note': asHeader(`got ${split(echoed(seen))}`),
+        'x-request-id': asHeader(split(echoed(seen))),
+      });
+      res.end(Buffer.from(JSON.stringify({ success: false, message: `bad key ${split(echoed(seen))}` })));
+    });
+    const failure = error as { serverMessage: string; headers: Record<string, string>; requestId: string };
+    expect(failure.serverMessage).toBe(SPLIT_KEY_TEXT);
+    expect(failure.headers['x-note']).toBe(SPLIT_KEY_TEXT);
+    expect(failure.requestId).toBe(SPLIT_KEY_TEXT);
+    const response = events.find((event) => event.type === 'response') as Extract<DebugEvent, { type: 'response' }>;
+    expect(response.body).toBe(SPLIT_KEY_TEXT);
+    expect(logs.some((line) => line.includes(`answered ${SPLIT_KEY_TEXT}`))).toBe(true);
+    expect(visible(texts).toLowerCase()).not.toContain(KEY.toLowerCase());
+  });
+});
+
+describe('the key split by an escaped invisible character, in a body as Python writes JSON (ensure_ascii)', () => {
+  const KEY = 'Sk_live.A1b2C3d4E5f6G7h8';
+  // every character outside ASCII written as \uXXXX (a pair of them beyond U+FFFF), as json.dumps does
+  const asciiJson = (value: unknown): string =>
+    JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  it.each([
+    ['U+200E', 0x200e],
+    ['U+E0020', 0xe0020],
+    ['U+FE0F', 0xfe0f],
+    ['U+00AD', 0x00ad],
+  ] as const)('%s: the debug body and the log line show no key', async (_name, cp) => {
+    const { error, events, logs } = await provoke(KEY, (res, seen) => {
+      const key = echoed(seen);
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(asciiJson({ success: false, message: `bad key ${key.slice(0, 8)}${String.fromCodePoint(cp)}${key.slice(8)}` }));
+    });
+    expect((error as { serverMessage: string }).serverMessage).toBe(SPLIT_KEY_TEXT);
+    const response = events.find((event) => event.type === 'response') as Extract<DebugEvent, { type: 'response' }>;
+    expect(response.body).toBe(SPLIT_KEY_TEXT);
+    expect(logs.some((line) => line.includes(`answered ${SPLIT_KEY_TEXT}`))).toBe(true);
+    expect(logs.join('\n')).not.toContain(KEY.slice(8));
   });
 });

@@ -115,4 +115,47 @@ describe('a key split apart by the server', () => {
   it('a text without the key keeps its words', () => {
     expect(safeText('Invalid API key\r\nplease check', redact)).toBe('Invalid API key please check');
   });
+
+  // Every code point Unicode calls default-ignorable (drawn by nothing: U+200E, U+2061, U+FE0F, U+034F,
+  // U+E0020, the variation selectors, the Hangul fillers...), whatever the list in the code says.
+  const ignorable: number[] = [];
+  for (let cp = 0; cp <= 0x10ffff; cp++) {
+    if ((cp < 0xd800 || cp > 0xdfff) && /\p{Default_Ignorable_Code_Point}/u.test(String.fromCodePoint(cp))) ignorable.push(cp);
+  }
+
+  it(`by any of the ${ignorable.length} default-ignorable code points, or a format character, is not shown`, () => {
+    expect(ignorable.length).toBeGreaterThan(4_000);
+    // U+FFF9-FFFB (interlinear annotation), U+0600 and U+110BD: format characters that are not default-ignorable
+    for (const cp of [...ignorable, 0xfff9, 0xfffb, 0x0600, 0x110bd]) {
+      const splitter = String.fromCodePoint(cp);
+      const out = safeText(`bad key ${KEY.slice(0, 8)}${splitter}${KEY.slice(8)} given`, redact);
+      // replaced whole; or, for a control removed before (the bidi overrides), the rejoined key redacted
+      expect([SPLIT_KEY_TEXT, 'bad key [REDACTED] given'], `U+${cp.toString(16).toUpperCase()}`).toContain(out);
+    }
+  });
+
+  it('by several different ones at once, between every character', () => {
+    const splitters = ['\u200e', '\u{e0020}', '\ufe0f', '\u3164', '\u034f', '\u{e0100}', '\u180f', '\u2064'];
+    const text = [...KEY].map((c, i) => c + splitters[i % splitters.length]).join('');
+    expect(safeText(`key ${text}`, redact)).toBe(SPLIT_KEY_TEXT);
+  });
+
+  it('by an escaped invisible character in raw JSON (\\u200e, \\udb40\\udc20 as json.dumps writes them)', () => {
+    for (const escape of ['\\u200e', '\\u200B', '\\udb40\\udc20', '\\u00ad\\u034f', '\\u000a']) {
+      expect(safeText(`{"message":"${KEY.slice(0, 8)}${escape}${KEY.slice(8)}"}`, redact), escape).toBe(SPLIT_KEY_TEXT);
+    }
+  });
+
+  it('by a visible character that is not ASCII (a key holds visible ASCII only) is not shown either', () => {
+    for (const splitter of ['\u00e9', '\u{1f600}', '\u00e2', '\u3000']) {
+      expect(safeText(`bad key ${KEY.slice(0, 8)}${splitter}${KEY.slice(8)}`, redact)).toBe(SPLIT_KEY_TEXT);
+    }
+  });
+
+  it('invisible characters in a text without the key are left as they are', () => {
+    const text = 'Done \u2714\ufe0f: \u{1f44d}\u{1f3fd} ok';
+    expect(safeText(text, redact)).toBe(text);
+    const json = String.raw`{"message":"caf\u00e9 \u200b\ud83d\udc4d"}`;
+    expect(safeText(json, redact)).toBe(json);
+  });
 });
