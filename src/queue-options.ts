@@ -34,6 +34,12 @@ export interface QueueThrottle {
   /** Epoch ms before which no new request starts (0: none); honoured for `MAX_THROTTLE_PAUSE` (60 s) at most. */
   readonly pausedUntil: number;
   /**
+   * While `true`, no new request starts (requests in flight go on), for as long as it stays `true`:
+   * unlike `pausedUntil`, no cap. The throttle calls its `onRaise` listener when it becomes `false`.
+   * For a caller that must not let more calls out until it caught up (the CLI's checkpoint write).
+   */
+  readonly held?: boolean;
+  /**
    * Calls `listener` when `limit` rises or a pause ends early; returns the function that stops listening.
    * If it throws or returns no function, the queue logs that and goes on without listening.
    */

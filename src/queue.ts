@@ -304,6 +304,7 @@ export class BatchQueue {
     if (!throttle) return max - this.#inFlight.size;
     let limit: unknown;
     let until: unknown;
+    let held: unknown;
     if (!this.#stopThrottle) {
       this.#stopThrottle = noop; // set first: an onRaise that calls its listener at once does not subscribe twice
       this.#runHook('throttle.onRaise', () => {
@@ -314,7 +315,9 @@ export class BatchQueue {
     this.#runHook('throttle', () => {
       limit = throttle.limit;
       until = throttle.pausedUntil;
+      held = throttle.held;
     });
+    if (held === true) return 0; // no cap: the throttle's onRaise listener wakes the queue when it lets go
     const now = Date.now();
     if (typeof until === 'number' && until > now) {
       const end = Math.min(until, (this.#pausedSince ??= now) + MAX_THROTTLE_PAUSE);
