@@ -13,7 +13,7 @@ import type { ValidationIssue } from '../validation-issue.js';
 import { prepareCall } from '../validate.js';
 import type { GroupCall } from '../types.js';
 import { CONNECTION_OPTIONS, UsageError, helpText, integerOption, parseCommand, type CommandSpec } from './args.js';
-import { Checkpoint, CheckpointError, checkpointIdentity, damageText, rowKey } from './checkpoint.js';
+import { Checkpoint, CheckpointError, checkpointIdentity, damageText, rowKey, type AppendIO } from './checkpoint.js';
 import { CheckpointLock } from './lock.js';
 import { NESTING_REASON } from './nesting.js';
 import { apiKeyFrom, cliWords, connectionOptions, createClient, oneLine } from './connection.js';
@@ -133,7 +133,13 @@ interface RowTag {
 const MAX_REASON_CHARS = 1_000;
 const shortReason = (reason: string): string => safeText(oneLine(reason), noRedaction, MAX_REASON_CHARS);
 
-export async function runImport(argv: string[], io: CliIO): Promise<number> {
+/** What a test may replace in an import (the process's own in a real run). */
+export interface ImportSeams {
+  /** How checkpoint records reach the disk (a test stalls or fails it). */
+  checkpointIO?: AppendIO;
+}
+
+export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = {}): Promise<number> {
   const { values, positionals } = parseCommand(IMPORT_COMMAND, argv);
   if (values.help) {
     io.stdout.write(helpText(IMPORT_COMMAND));
@@ -168,7 +174,7 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
     const baseUrl = createClient(apiKey!, options!).baseUrl;
     lock = CheckpointLock.take(checkpointPath);
     try {
-      checkpoint = Checkpoint.load(checkpointPath, checkpointIdentity(baseUrl, apiKey!));
+      checkpoint = Checkpoint.load(checkpointPath, checkpointIdentity(baseUrl, apiKey!), seams.checkpointIO);
     } catch (error) {
       lock.release();
       if (error instanceof CheckpointError) throw new UsageError(error.message);
