@@ -2,9 +2,10 @@
  * `thrivestack import FILE`: streams a CSV or NDJSON file of wire-format group calls, validates every
  * row with the client's validator, and sends the valid ones in batches through `ThriveStack.group()`,
  * recording acknowledged lines in an optional checkpoint so an interrupted import resumes exactly.
- * Memory stays flat: rows are read as they are sent, with at most `concurrency` batches in flight.
+ * Memory stays flat: rows are read as they are sent, with at most `concurrency` batches in flight,
+ * and the rows handed to the client and not settled are bounded in rows and in bytes (`ByteBudget`).
  */
-import { MAX_CALLS_PER_REQUEST } from '../generated/constants.js';
+import { MAX_CALLS_PER_REQUEST, MAX_REQUEST_BYTES } from '../generated/constants.js';
 import { AuthenticationError, BadRequestError, QueueError, ValidationError } from '../errors.js';
 import type { ThriveStack } from '../client.js';
 import type { DeliveryFailure } from '../queue-options.js';
@@ -22,6 +23,7 @@ import type { CliIO } from './io.js';
 import { assertDistinct, type NamedPath } from './paths.js';
 import { Progress, newStats, plural, summaryText, type Summary } from './progress.js';
 import { RateGate } from './rate-gate.js';
+import { ByteBudget } from './byte-budget.js';
 import { readCsv } from './read-csv.js';
 import { readNdjson } from './read-ndjson.js';
 import { RejectsWriter } from './rejects.js';
@@ -35,6 +37,12 @@ export const IMPORT_MAX_RETRIES = 10;
 const DEFAULT_CONCURRENCY = 4;
 /** Rejected rows also shown on stderr when they go to a --rejects file. */
 const SHOWN_WITH_REJECTS_FILE = 10;
+/**
+ * Bytes of rows handed to the client and not settled, per request allowed in flight: a full request
+ * (2 MB) in flight and the next one ready behind it. Rows of 400 KB would otherwise fill the queue's
+ * 2 x concurrency x batch-size rows (gigabytes); small rows never reach this before the row bound.
+ */
+const BUDGET_REQUESTS_PER_SLOT = 2;
 /** Batches that failed in a row, after all their retries, before the import gives up. */
 const MAX_CONSECUTIVE_FAILURES = 3;
 
@@ -127,6 +135,8 @@ interface RowTag {
   line: number;
   key: bigint | undefined;
   original: string | string[];
+  /** Its JSON's bytes, counted in the byte budget until it settles. */
+  bytes: number;
 }
 
 /** Reasons in the rejects file and on stderr stay short whatever produced them. */
@@ -195,6 +205,12 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
   let fatalError: string | undefined;
   let client: ThriveStack | undefined;
   let gate: RateGate | undefined;
+  const budget = new ByteBudget(BUDGET_REQUESTS_PER_SLOT * concurrency * MAX_REQUEST_BYTES);
+  const settled = (tags: readonly RowTag[]): void => {
+    let bytes = 0;
+    for (const tag of tags) bytes += tag.bytes;
+    budget.release(bytes);
+  };
   let abandoning: Promise<unknown> | undefined;
   const stats = newStats();
   const progress = new Progress({ stream: io.stderr, stats, totalBytes: input.size, bytesRead: input.bytesRead, quiet });
@@ -254,6 +270,7 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
     let consecutiveFailures = 0;
     const onError = (failure: DeliveryFailure): void => {
       const tags = failure.tags as RowTag[];
+      settled(tags);
       stats.failed += tags.length;
       const reason = shortReason(cliWords(failure.error.message));
       failedWrites = failedWrites.then(async () => {
@@ -274,6 +291,7 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
       maxQueueSize: 2 * concurrency * batchSize,
       onDelivered: ({ tags }) => {
         consecutiveFailures = 0;
+        settled(tags as RowTag[]);
         stats.sent += tags.length;
         if (!checkpoint) return;
         checkpoint.acknowledge((tags as RowTag[]).map((t) => t.key!));
@@ -386,7 +404,12 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
         stats.skipped++;
         continue;
       }
-      const tag: RowTag = { line: row.line, key, original: row.original };
+      const tag: RowTag = { line: row.line, key, original: row.original, bytes: prepared.bytes };
+      // memory: wait while the rows not settled yet hold the byte budget (big rows), not only the queue's row bound
+      if (!(await budget.reserve(tag.bytes, stop.signal))) {
+        unsent = tag;
+        break;
+      }
       try {
         await client.enqueueAsync(prepared.call, { tag });
       } catch (error) {
