@@ -141,7 +141,7 @@ export async function runGroup(argv: string[], io: CliIO): Promise<number> {
     if (error instanceof ValidationError) throw usageFromValidation(error);
     throw error;
   }
-  const options = connectionOptions(values);
+  const options = connectionOptions(values, io.env);
   const apiKey = apiKeyFrom(values, io.env);
   const client = createClient(apiKey, options);
   // Everything printed that a server could have shaped is cleaned (escapes, controls) and redacted of

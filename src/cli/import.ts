@@ -176,7 +176,7 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
   assertDistinct(named);
   const input = openInput(file);
   const apiKey = dryRun ? undefined : apiKeyFrom(values, io.env);
-  const options = dryRun ? undefined : connectionOptions(values, { maxRetries: IMPORT_MAX_RETRIES });
+  const options = dryRun ? undefined : connectionOptions(values, io.env, { maxRetries: IMPORT_MAX_RETRIES });
   let lock: CheckpointLock | undefined;
   let checkpoint: Checkpoint | undefined;
   if (checkpointPath !== undefined) {
@@ -261,7 +261,7 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
   let failedWrites: Promise<void> = Promise.resolve();
 
   if (!dryRun) {
-    gate = new RateGate(concurrency);
+    gate = new RateGate(concurrency, options!.fetch);
     // Rows acknowledged but not yet in the checkpoint are held below this (new requests wait while a
     // write catches up): with the requests in flight, at most concurrency × batch-size + holdAt rows
     // are sent again after a kill. The floor of 100 keeps a tiny --batch-size from waiting on every

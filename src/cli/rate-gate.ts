@@ -22,11 +22,14 @@ export class RateGate implements QueueThrottle {
   #pausedUntil = 0;
   #held = false;
   readonly #listeners = new Set<() => void>();
+  readonly #inner: ((request: Request) => Promise<Response>) | undefined;
   rateLimited = 0;
 
-  constructor(max: number) {
+  /** `inner`: the fetch to observe (the proxies' one, `proxy.ts`); default the global `fetch`. */
+  constructor(max: number, inner?: (request: Request) => Promise<Response>) {
     this.max = max;
     this.#limit = max;
+    this.#inner = inner;
   }
 
   get limit(): number {
@@ -42,9 +45,9 @@ export class RateGate implements QueueThrottle {
     return this.#held;
   }
 
-  /** The `fetch` to give the client: the global fetch, observed. */
+  /** The `fetch` to give the client: the inner (or global) fetch, observed. */
   readonly fetch = async (request: Request): Promise<Response> => {
-    const response = await globalThis.fetch(request);
+    const response = await (this.#inner ?? globalThis.fetch)(request);
     this.observe(response.status, response.headers);
     return response;
   };
