@@ -10,6 +10,7 @@ import { CONNECTION_OPTIONS, UsageError, echo, helpText, parseCommand, type Comm
 import { apiKeyFrom, cliWords, connectionOptions, createClient, oneLine } from './connection.js';
 import type { CliIO } from './io.js';
 import { typedTrait } from './reserved-traits.js';
+import { issueInCliWords } from './issue-words.js';
 
 /** An error message printed at most this long (the library's own words plus the server's, already capped). */
 const MAX_MESSAGE_CHARS = 4_000;
@@ -114,7 +115,7 @@ function flagOf(path: string): string {
 }
 
 export function usageFromValidation(error: ValidationError): UsageError {
-  return new UsageError(error.issues.map((issue) => `${flagOf(issue.path)}: ${issue.message}`).join('; '));
+  return new UsageError(error.issues.map((issue) => `${flagOf(issue.path)}: ${issueInCliWords(issue.message)}`).join('; '));
 }
 
 export async function runGroup(argv: string[], io: CliIO): Promise<number> {

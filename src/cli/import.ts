@@ -27,6 +27,7 @@ import { ByteBudget } from './byte-budget.js';
 import { readCsv } from './read-csv.js';
 import { readNdjson } from './read-ndjson.js';
 import { RejectsWriter } from './rejects.js';
+import { issueInCliWords } from './issue-words.js';
 import { safeText } from '../safe-text.js';
 
 /** Text from the input is not a secret: safeText only strips what could drive a terminal. */
@@ -89,10 +90,14 @@ With --checkpoint, every row ThriveStack acknowledges is recorded by its content
 again (also after kill -9) to resume: a row is skipped only when the very same call was acknowledged
 before; every other row is sent. Rows in flight at a kill are sent again: at most
 2 x concurrency x batch-size rows (concurrency x batch-size + 100 when that is more). A checkpoint
-belongs to the API (--base-url) and key that acknowledged its rows: used with another, it is refused;
-one import at a time uses it (FILE.lock). Ctrl-C
-stops reading, lets the requests in flight finish, saves the checkpoint and exits; a second Ctrl-C
-abandons the requests in flight.
+belongs to the API (--base-url) and key that acknowledged its rows: used with another, it is refused.
+One import at a time uses it (FILE.lock): a lock whose import is provably gone (this machine and
+container) is taken over; one held on another host or in another container is not (delete FILE.lock
+yourself once that import is gone). Ctrl-C or SIGTERM stops reading, lets the requests in flight
+finish, saves the checkpoint and exits; a second one abandons the requests in flight.
+
+Memory stays flat: rows are read as they are sent, at most 2 x concurrency x batch-size rows and
+2 x concurrency x 2 MB of them held at once. HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured.
 
 Exit status: 0 every row delivered (dry run: every row valid), 1 some rows failed or the import
 stopped, 2 usage error (nothing sent), 3 some rows rejected as invalid and every valid row delivered
@@ -101,8 +106,8 @@ stopped, 2 usage error (nothing sent), 3 some rows rejected as invalid and every
 
 function issuesText(fromFile: ValidationIssue[], fromValidator: readonly ValidationIssue[]): string {
   const parts = [
-    ...fromFile.map((i) => `${i.path.replace(/^\./, '') || 'row'}: ${i.message}`),
-    ...fromValidator.map((i) => `${wirePath(i.path) || 'row'}: ${i.message}`),
+    ...fromFile.map((i) => `${i.path.replace(/^\./, '') || 'row'}: ${issueInCliWords(i.message)}`),
+    ...fromValidator.map((i) => `${wirePath(i.path) || 'row'}: ${issueInCliWords(i.message)}`),
   ];
   return parts.join('; ');
 }
@@ -213,7 +218,9 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
   };
   let abandoning: Promise<unknown> | undefined;
   const stats = newStats();
-  const progress = new Progress({ stream: io.stderr, stats, totalBytes: input.size, bytesRead: input.bytesRead, quiet });
+  /** Bytes of the input the rows read so far cover (the progress's "% read"). */
+  let consumed = 0;
+  const progress = new Progress({ stream: io.stderr, stats, totalBytes: input.size, bytesConsumed: () => consumed, quiet });
 
   /** Stops reading; `abandon` also gives up the requests in flight (their rows stay unacknowledged). */
   const halt = (reason: 'signal' | 'fatal', abandon: boolean): void => {
@@ -309,9 +316,11 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
     if (!stop.signal.aborted) {
       signalName = signal;
       halt('signal', false);
+      // a SIGTERM comes from a supervisor (kill, systemd, Kubernetes), not a keyboard: no "press Ctrl-C"
+      const again = signal === 'SIGINT' ? 'press Ctrl-C again to abandon them' : `a second ${signal} (or Ctrl-C) abandons them`;
       progress.log(
         `thrivestack import: stopping: finishing the ${plural(client?.queueSize ?? 0, 'row')} queued or in flight` +
-          `${checkpoint ? ', then saving the checkpoint' : ''} (press Ctrl-C again to abandon them)`,
+          `${checkpoint ? ', then saving the checkpoint' : ''} (${again})`,
       );
     } else {
       signalName ??= signal;
@@ -392,6 +401,7 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
       }
       stats.read++;
       lastLine = row.line;
+      if (row.end !== undefined) consumed = row.end;
       const prepared = prepareRow(row);
       if (!prepared.ok) {
         stats.rejected++;
