@@ -12,6 +12,11 @@ import type { CliIO } from './io.js';
 import { typedTrait } from './reserved-traits.js';
 import { issueInCliWords } from './issue-words.js';
 
+/**
+ * An eventId printed at most this long: above the library's own cap of server text (300 characters and
+ * its "… (N more characters)"), so an id the library already cut is not cut a second time.
+ */
+const MAX_EVENT_ID_CHARS = 400;
 /** An error message printed at most this long (the library's own words plus the server's, already capped). */
 const MAX_MESSAGE_CHARS = 4_000;
 
@@ -150,7 +155,7 @@ export async function runGroup(argv: string[], io: CliIO): Promise<number> {
   const redact = redactorFor(apiKey);
   try {
     const result = await client.group(call);
-    const eventId = safeText(typeof result.eventId === 'string' ? result.eventId : String(result.eventId), redact);
+    const eventId = safeText(typeof result.eventId === 'string' ? result.eventId : String(result.eventId), redact, MAX_EVENT_ID_CHARS);
     // only the documented answer: extra fields of the server's body are never printed
     io.stdout.write(values.json ? `${JSON.stringify({ success: true, eventId })}\n` : `${eventId}\n`);
     return 0;
