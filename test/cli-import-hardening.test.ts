@@ -15,6 +15,7 @@ import { readNdjson } from '../src/cli/read-ndjson.js';
 import { cliTestBed, countByUser, CSV_HEADER, csvLine, runCli, spawnCli, waitFor, wireRow, writeLines } from './support/cli.js';
 import { scaled } from './support/test-scale.js';
 import { cliWords } from '../src/cli/connection.js';
+import { recordOfThisProcess } from '../src/cli/process-identity.js';
 
 const KEY = 'test-key-cli-hardening-0123456789';
 const env = { THRIVESTACK_API_KEY: KEY };
@@ -156,7 +157,7 @@ describe('4. one import at a time per checkpoint', () => {
     expect(existsSync(`${checkpoint}.lock`)).toBe(true);
     const second = await runCli([...args, '--quiet'], { env });
     expect(second.code, second.stderr).toBe(2);
-    expect(second.stderr).toMatch(new RegExp(`another import \\(PID ${first.pid}\\) is using --checkpoint`));
+    expect(second.stderr).toMatch(new RegExp(`another import \\(PID ${first.pid}, since [^)]+\\) is using --checkpoint`));
     expect(s.log).toHaveLength(1); // the second sent nothing
     first.kill('SIGINT');
     await waitFor(() => first.stderrText().includes('stopping'), 30_000, 'the first Ctrl-C to be taken');
@@ -165,21 +166,22 @@ describe('4. one import at a time per checkpoint', () => {
     expect(existsSync(`${checkpoint}.lock`)).toBe(false);
   });
 
-  it('a lock left by a killed import (its PID is gone) is taken over', async () => {
+  it('a lock left by a killed import (its PID is gone) is taken over; a live one is respected', async () => {
     const s = await server();
     const input = bed.dir.file('stale.ndjson');
     writeFileSync(input, ndjson(0, 20));
     const checkpoint = bed.dir.file('stale.ckpt');
-    // a PID that cannot be alive: a child that has exited
+    // a PID that cannot be alive: a child that has exited (more cases in cli-lock.test.ts)
     const gone = spawn(process.execPath, ['-e', '']);
     await new Promise((resolve) => gone.on('close', resolve));
-    writeFileSync(`${checkpoint}.lock`, `${gone.pid}\n`);
+    const record = recordOfThisProcess();
+    writeFileSync(`${checkpoint}.lock`, JSON.stringify({ ...record, token: 'killed-import', pid: gone.pid }));
     const result = await runCli(['import', input, '--base-url', s.url, '--checkpoint', checkpoint, '--quiet'], { env });
     expect(result.code, result.stderr).toBe(0);
     expect(s.acceptedCount()).toBe(20);
     expect(existsSync(`${checkpoint}.lock`)).toBe(false);
-    // a live PID's lock is respected
-    writeFileSync(`${checkpoint}.lock`, `${process.pid}\n`);
+    // a live process's lock (this test's) is respected
+    writeFileSync(`${checkpoint}.lock`, JSON.stringify(record));
     const refused = await runCli(['import', input, '--base-url', s.url, '--checkpoint', checkpoint, '--quiet'], { env });
     expect(refused.code).toBe(2);
     expect(existsSync(`${checkpoint}.lock`)).toBe(true);

@@ -301,15 +301,14 @@ describe('Checkpoint (content-keyed)', () => {
     expect(statSync(path).size - 10_000 * 8).toBeLessThan(200); // the header and the records' counts and checksums
   });
 
-  it('removes temp files of killed writes (not those of a live process) when it starts writing', () => {
+  it('removes temp files of killed writes when it starts writing (the import holds the lock: no other writer), and nothing else', () => {
     const path = dir.file('c4.ckpt');
-    const stale = `${path}.999999999.tmp`;
-    const live = `${path}.1.tmp`; // pid 1 is always alive
-    writeFileSync(stale, 'half a write');
-    writeFileSync(live, 'someone else');
+    const killed = [`${path}.999999999.tmp`, `${path}.1.tmp`, `${path}.${'ab12'.repeat(8)}.tmp`];
+    const others = [`${path}.lock`, `${path}.lock.${'cd34'.repeat(8)}.tmp`, `${path}.notes.tmp`];
+    for (const file of [...killed, ...others]) writeFileSync(file, 'x');
     Checkpoint.load(path, ID).start();
-    expect(existsSync(stale)).toBe(false);
-    expect(existsSync(live)).toBe(true);
+    for (const file of killed) expect(existsSync(file), file).toBe(false);
+    for (const file of others) expect(existsSync(file), file).toBe(true);
     expect(existsSync(path)).toBe(true);
   });
 
@@ -371,10 +370,11 @@ describe('reading with a cap', () => {
     const long = 'x'.repeat(1_000);
     const lines = [];
     for await (const line of cappedLines(Readable.from([Buffer.from(`short\n${long.slice(0, 400)}`), Buffer.from(`${long.slice(400)}\r\nafter\n`)]), 100)) lines.push(line);
-    expect(lines[0]).toEqual({ line: 1, text: 'short' });
-    expect(lines[1]).toMatchObject({ line: 2, oversized: { line: 2, bytes: 1_000 } });
+    // `end`: the byte offset just after each line (line break included)
+    expect(lines[0]).toEqual({ line: 1, end: 6, text: 'short' });
+    expect(lines[1]).toMatchObject({ line: 2, end: 6 + 1_002, oversized: { line: 2, bytes: 1_000 } });
     expect((lines[1] as { oversized: { prefix: string } }).oversized.prefix.length).toBeLessThanOrEqual(200);
-    expect(lines[2]).toEqual({ line: 3, text: 'after' });
+    expect(lines[2]).toEqual({ line: 3, end: 6 + 1_002 + 6, text: 'after' });
   });
 
   it('NDJSON: an oversized line and a 20,000-deep row are per-row rejections, and the rows around them are read', async () => {
@@ -476,10 +476,11 @@ describe('RateGate hold', () => {
     let woken = 0;
     gate.onRaise(() => woken++);
     gate.hold(true);
-    expect(gate.pausedUntil).toBe(Number.MAX_SAFE_INTEGER);
+    expect(gate.held).toBe(true); // QueueThrottle.held: no cap, unlike a pause (test/cli-import-stall.test.ts)
+    expect(gate.pausedUntil).toBe(0);
     gate.hold(true);
     gate.hold(false);
-    expect(gate.pausedUntil).toBe(0);
+    expect(gate.held).toBe(false);
     expect(woken).toBe(1);
   });
 });
@@ -502,15 +503,49 @@ describe('Progress', () => {
 
   it('shows rows acknowledged against rows read, then the share of the input read and the ETA', () => {
     const out = sink(true);
-    const progress = new Progress({ stream: out.stream, stats, totalBytes: 1_000, bytesRead: () => 250, quiet: false, now: () => 10_000 });
+    const progress = new Progress({ stream: out.stream, stats, totalBytes: 1_000, bytesConsumed: () => 250, quiet: false, now: () => 10_000 });
     progress.render();
+    // 4,003 rows settled in 10 s; the rows read cover 25% of the input: about 20,000 rows in all, 15,997 left
     expect(out.text()).toBe(
-      '\r\x1b[2K4,000 of 4,998 rows acknowledged (80%) · 5,000 read · 2 rejected · 1 failed · 400 rows/s · input 25% read · ETA 0:30',
+      '\r\x1b[2K4,000 of 4,998 rows acknowledged (80%) · 5,000 read · 2 rejected · 1 failed · 400 rows/s · input 25% read · ETA 0:40',
     );
   });
 
+  it('the ETA counts the rows left to acknowledge (also once the whole input is read), rounded up: never 0:00 while rows remain', () => {
+    const at = (s: Partial<typeof stats>, consumed: number, now: number) =>
+      new Progress({ stream: sink(false).stream, stats: { ...newStats(0), ...s }, totalBytes: 1_000, bytesConsumed: () => consumed, quiet: false, now: () => now }).line();
+    // every row read (the queue holds the rest): 4,000 of 5,000 acknowledged in 16 s, 1,000 left at 250/s
+    expect(at({ read: 5_000, sent: 4_000 }, 1_000, 16_000)).toMatch(/input 100% read · ETA 0:04$/);
+    // 999 of 1,000 after 10 s: 0.01 s left is shown as 0:01, not 0:00
+    expect(at({ read: 1_000, sent: 999 }, 1_000, 10_000)).toMatch(/ETA 0:01$/);
+    // all settled: no ETA
+    expect(at({ read: 1_000, sent: 1_000 }, 1_000, 10_000)).toMatch(/input 100% read$/);
+    // nothing settled yet: no ETA rather than a guess
+    expect(at({ read: 300 }, 100, 10_000)).toMatch(/input 10% read$/);
+  });
+
+  it('a resume that has only skipped rows so far shows the pace of reading, not "0 rows/s"', () => {
+    const progress = new Progress({
+      stream: sink(false).stream,
+      stats: { ...newStats(0), read: 3_000, skipped: 3_000 },
+      totalBytes: undefined,
+      bytesConsumed: () => 0,
+      quiet: false,
+      now: () => 2_000,
+    });
+    expect(progress.line()).toBe('0 of 0 rows acknowledged · 3,000 read · 3,000 skipped · 0 rejected · 0 failed · 1,500 rows read/s');
+  });
+
+  it('the summary of a run that skipped every row says so instead of "0 rows/s"', () => {
+    const summary: Summary = { ...newStats(0), read: 5_000, skipped: 4_990, rejected: 10, abandoned: 0, unsent: 0, seconds: 0.4, rowsPerSecond: 0, outcome: 'complete', exitCode: 3 };
+    const text = summaryText(summary);
+    expect(text).not.toMatch(/rows\/s/);
+    expect(text).toMatch(/^5,000 rows read: 0 sent \(acknowledged\), 4,990 skipped \(acknowledged in an earlier run\), 10 rejected, 0 failed in 0\.4 s \(every valid row skipped: nothing left to send\)\./);
+    expect(summaryText({ ...summary, skipped: 10, sent: 4_980, rowsPerSecond: 12_450 })).toMatch(/in 0\.4 s \(12,450 rows\/s\)\./);
+  });
+
   it('fits any terminal width by dropping whole parts, never cutting a word', () => {
-    const progress = new Progress({ stream: sink(true).stream, stats, totalBytes: 1_000, bytesRead: () => 250, quiet: false, now: () => 10_000 });
+    const progress = new Progress({ stream: sink(true).stream, stats, totalBytes: 1_000, bytesConsumed: () => 250, quiet: false, now: () => 10_000 });
     const full = progress.line();
     for (let width = 45; width <= 140; width++) {
       const line = progress.line(width);
@@ -523,7 +558,7 @@ describe('Progress', () => {
 
   it('writes plain lines when stderr is not a terminal, without ETA when the size is unknown', () => {
     const out = sink(false);
-    const progress = new Progress({ stream: out.stream, stats, totalBytes: undefined, bytesRead: () => 250, quiet: false, now: () => 10_000 });
+    const progress = new Progress({ stream: out.stream, stats, totalBytes: undefined, bytesConsumed: () => 250, quiet: false, now: () => 10_000 });
     progress.render();
     expect(out.text()).toBe('thrivestack import: 4,000 of 4,998 rows acknowledged (80%) · 5,000 read · 2 rejected · 1 failed · 400 rows/s\n');
   });
@@ -537,7 +572,7 @@ describe('Progress', () => {
 
   it('is silent with --quiet', () => {
     const out = sink(true);
-    const progress = new Progress({ stream: out.stream, stats, totalBytes: 1_000, bytesRead: () => 250, quiet: true });
+    const progress = new Progress({ stream: out.stream, stats, totalBytes: 1_000, bytesConsumed: () => 250, quiet: true });
     progress.start();
     progress.render();
     progress.stop();

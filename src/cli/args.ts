@@ -3,6 +3,7 @@
  * that every option in `--help` is one the parser accepts and the other way round.
  */
 import { parseArgs } from 'node:util';
+import { nearestName } from '../option-check.js';
 
 /** A mistake in how the command was called: exit 2, with one line saying what is wrong. */
 export class UsageError extends Error {}
@@ -87,8 +88,13 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
 function describeParseError(error: Error & { code?: string }, spec: CommandSpec): string {
   const option = /'(-[^']*)'/.exec(error.message)?.[1];
   switch (error.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return option === undefined ? 'unknown option' : `unknown option ${option.length <= MAX_ECHO ? option : echo(option)}`;
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      if (option === undefined) return 'unknown option';
+      const shown = option.length <= MAX_ECHO ? option : echo(option);
+      // a slip (--traits for --trait, --batchsize for --batch-size): name the nearest option
+      const near = option.startsWith('--') ? nearestName(option.slice(2).split('=')[0]!, Object.keys(spec.options)) : undefined;
+      return near === undefined ? `unknown option ${shown}` : `unknown option ${shown}; did you mean --${near}?`;
+    }
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
       const name = /--([\w-]+)/.exec(error.message)?.[1];
       const takesValue = name !== undefined && spec.options[name]?.type === 'string';

@@ -21,8 +21,12 @@ export interface Oversized {
   prefix: string;
 }
 
-/** `invalidUtf8`: the line's bytes are not UTF-8 (`text` has U+FFFD in their place). */
-export type RawLine = { line: number; text: string; invalidUtf8?: true } | { line: number; oversized: Oversized };
+/**
+ * `invalidUtf8`: the line's bytes are not UTF-8 (`text` has U+FFFD in their place). `end`: the byte
+ * offset in the input just after the line (its line break included): how much of the input the rows
+ * read so far cover, for the progress.
+ */
+export type RawLine = { line: number; end: number; text: string; invalidUtf8?: true } | { line: number; end: number; oversized: Oversized };
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -56,24 +60,26 @@ export async function* cappedLines(stream: Readable, cap = MAX_ROW_BYTES, signal
   let dropping: Oversized | undefined;
   let droppedCr = false;
   let line = 1;
+  /** Bytes of the chunks before the current one. */
+  let base = 0;
   const stop = (): void => {
     stream.destroy();
   };
   signal?.addEventListener('abort', stop, { once: true });
-  const finish = (): RawLine => {
+  const finish = (end: number): RawLine => {
     const at = line++;
     if (dropping) {
       const done = dropping;
       dropping = undefined;
       if (droppedCr) done.bytes--; // the \r of a \r\n line break
-      return { line: at, oversized: done };
+      return { line: at, end, oversized: done };
     }
     let buffer = parts.length === 1 ? parts[0]! : Buffer.concat(parts, partBytes);
     parts = [];
     partBytes = 0;
     if (buffer.length > 0 && buffer[buffer.length - 1] === CR) buffer = buffer.subarray(0, buffer.length - 1);
     const text = buffer.toString('utf8');
-    return text.includes('\uFFFD') && !validUtf8(buffer) ? { line: at, text, invalidUtf8: true } : { line: at, text };
+    return text.includes('\uFFFD') && !validUtf8(buffer) ? { line: at, end, text, invalidUtf8: true } : { line: at, end, text };
   };
   const keep = (piece: Buffer): void => {
     if (dropping) {
@@ -100,12 +106,13 @@ export async function* cappedLines(stream: Readable, cap = MAX_ROW_BYTES, signal
         const end = buffer.indexOf(NL, start);
         if (end === -1) break;
         keep(buffer.subarray(start, end));
-        yield finish();
+        yield finish(base + end + 1);
         start = end + 1;
       }
       if (start < buffer.length) keep(buffer.subarray(start));
+      base += buffer.length;
     }
-    if (partBytes > 0 || dropping) yield finish();
+    if (partBytes > 0 || dropping) yield finish(base);
   } catch (error) {
     if (!signal?.aborted) throw error;
   } finally {

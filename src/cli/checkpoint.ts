@@ -28,13 +28,14 @@
  * the checkpoint is read: its rows count as not acknowledged (they are sent again), never the other way.
  * Damage in the middle is skipped byte by byte up to the next intact record, and reported (`damage`).
  */
-import { closeSync, fdatasync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, write, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, write, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import * as crypto from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { processAlive } from './lock.js';
 
 const MAGIC = 'thrivestack-import-checkpoint v3\n';
+/** Create, never open what is there (O_EXCL also refuses a symbolic link). */
+const CREATE_EXCLUSIVE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 const MAGIC_V2 = 'thrivestack-import-checkpoint v2\n';
 /** Records a writer puts in one record at most (so a reader resynchronising tries bounded counts). */
 const MAX_RECORD_KEYS = 65_536;
@@ -329,6 +330,7 @@ export class Checkpoint {
    * unwritable path fails now, before anything is sent) and opens it for appending.
    */
   start(): void {
+    // the import holds the checkpoint's lock (lock.ts): every temp file beside it is a killed write's
     const dir = dirname(this.path);
     const prefix = `${basename(this.path)}.`;
     let names: string[] = [];
@@ -338,18 +340,16 @@ export class Checkpoint {
       // the write below reports an unusable directory
     }
     for (const name of names) {
-      const match = name.startsWith(prefix) ? /^(\d+)\.tmp$/.exec(name.slice(prefix.length)) : null;
-      if (!match) continue;
-      const pid = Number(match[1]);
-      if (pid !== process.pid && processAlive(pid)) continue; // another import is writing it
+      if (!name.startsWith(prefix) || !/^(?:\d+|[0-9a-f]{32})\.tmp$/.test(name.slice(prefix.length))) continue;
       try {
         unlinkSync(join(dir, name));
       } catch {
         // gone already
       }
     }
-    const temp = `${this.path}.${process.pid}.tmp`;
-    const fd = openSync(temp, 'w');
+    // a new name, created exclusively: a symbolic link planted under a temp name is never written through
+    const temp = `${this.path}.${crypto.randomBytes(16).toString('hex')}.tmp`;
+    const fd = openSync(temp, CREATE_EXCLUSIVE, 0o644);
     const put = (part: Buffer): void => {
       let offset = 0;
       while (offset < part.length) offset += writeSync(fd, part, offset, part.length - offset);

@@ -4,6 +4,7 @@ import { ThriveStack } from '../client.js';
 import { ConfigurationError } from '../errors.js';
 import type { ClientOptions } from '../options.js';
 import { integerOption, UsageError, type Parsed } from './args.js';
+import { proxyFetch } from './proxy.js';
 
 /** The API key: from `--api-key-file` when given, else THRIVESTACK_API_KEY. Never printed. */
 export function apiKeyFrom(values: Parsed['values'], env: NodeJS.ProcessEnv): string {
@@ -25,8 +26,11 @@ export function apiKeyFrom(values: Parsed['values'], env: NodeJS.ProcessEnv): st
   return key;
 }
 
-/** Client options from the connection flags (retry and timeout tuning), checked. */
-export function connectionOptions(values: Parsed['values'], defaults: { maxRetries?: number } = {}): ClientOptions {
+/**
+ * Client options from the connection flags (retry and timeout tuning), checked, and the `fetch` that
+ * goes through the proxies the environment names (HTTPS_PROXY, HTTP_PROXY, NO_PROXY: `proxy.ts`).
+ */
+export function connectionOptions(values: Parsed['values'], env: NodeJS.ProcessEnv, defaults: { maxRetries?: number } = {}): ClientOptions {
   const ms = (name: string, max = 3_600_000): number | undefined => integerOption(name, values[name] as string | undefined, 0, max);
   const options: ClientOptions = {
     baseUrl: values['base-url'] as string | undefined,
@@ -35,6 +39,7 @@ export function connectionOptions(values: Parsed['values'], defaults: { maxRetri
     minRetryDelay: ms('min-retry-delay'),
     maxRetryDelay: ms('max-retry-delay'),
     maxRetryAfter: ms('max-retry-after'),
+    fetch: proxyFetch(env),
   };
   for (const key of Object.keys(options) as Array<keyof ClientOptions>) if (options[key] === undefined) delete options[key];
   return options;

@@ -3,10 +3,22 @@ import { ThriveStackError, ValidationError, APIError } from '../errors.js';
 import { wirePath } from '../from-wire.js';
 import type { GroupCall } from '../types.js';
 import { prepareCall } from '../validate.js';
+import { hasOwn, setOwn } from '../wire.js';
+import { redactorFor } from '../redact.js';
+import { safeText } from '../safe-text.js';
 import { CONNECTION_OPTIONS, UsageError, echo, helpText, parseCommand, type CommandSpec } from './args.js';
 import { apiKeyFrom, cliWords, connectionOptions, createClient, oneLine } from './connection.js';
 import type { CliIO } from './io.js';
 import { typedTrait } from './reserved-traits.js';
+import { issueInCliWords } from './issue-words.js';
+
+/**
+ * An eventId printed at most this long: above the library's own cap of server text (300 characters and
+ * its "… (N more characters)"), so an id the library already cut is not cut a second time.
+ */
+const MAX_EVENT_ID_CHARS = 400;
+/** An error message printed at most this long (the library's own words plus the server's, already capped). */
+const MAX_MESSAGE_CHARS = 4_000;
 
 export const GROUP_COMMAND: CommandSpec = {
   name: 'group',
@@ -32,7 +44,7 @@ export const GROUP_COMMAND: CommandSpec = {
   },
   notes: `
 The API key is read from THRIVESTACK_API_KEY or --api-key-file and never printed.
-Prints the eventId (with --json: ThriveStack's whole answer). Exit status: 0 sent, 1 ThriveStack
+Prints the eventId (with --json: {"success":true,"eventId":...}). Exit status: 0 sent, 1 ThriveStack
 refused or could not be reached, 2 usage error.
 
 Example:
@@ -67,24 +79,25 @@ function traitsFrom(values: Record<string, unknown>): Record<string, unknown> | 
     if (given) throw new UsageError(`trait ${JSON.stringify(name)} is given twice (also in ${given}; trait names are case-insensitive)`);
     names.set(name.toLowerCase(), '--trait');
     traits ??= {};
-    Object.defineProperty(traits, name, { value: typedTrait(name, text), enumerable: true, writable: true, configurable: true });
+    setOwn(traits, name, typedTrait(name, text));
   }
   return traits;
 }
 
 function contextFrom(values: Record<string, unknown>): GroupCall['context'] {
+  // own keys only: `--context constructor=x` (or `__proto__`, `toString`) is a key like any other
   const context: Record<string, unknown> = {};
   const named: Array<[string, string]> = [
     ['device-id', 'deviceId'],
     ['session-id', 'sessionId'],
     ['source', 'source'],
   ];
-  for (const [flag, key] of named) if (values[flag] !== undefined) context[key] = values[flag];
+  for (const [flag, key] of named) if (values[flag] !== undefined) setOwn(context, key, values[flag]);
   for (const [key, value] of pairs('context', values.context as string[] | undefined)) {
-    if (key in context || ['device_id', 'session_id', 'source', 'deviceId', 'sessionId'].includes(key)) {
+    if (hasOwn(context, key) || ['device_id', 'session_id', 'source', 'deviceId', 'sessionId'].includes(key)) {
       throw new UsageError(`--context ${key} is given twice or has its own option (--device-id, --session-id, --source)`);
     }
-    context[key] = value;
+    setOwn(context, key, value);
   }
   return Object.keys(context).length ? (context as GroupCall['context']) : undefined;
 }
@@ -107,7 +120,7 @@ function flagOf(path: string): string {
 }
 
 export function usageFromValidation(error: ValidationError): UsageError {
-  return new UsageError(error.issues.map((issue) => `${flagOf(issue.path)}: ${issue.message}`).join('; '));
+  return new UsageError(error.issues.map((issue) => `${flagOf(issue.path)}: ${issueInCliWords(issue.message)}`).join('; '));
 }
 
 export async function runGroup(argv: string[], io: CliIO): Promise<number> {
@@ -134,19 +147,26 @@ export async function runGroup(argv: string[], io: CliIO): Promise<number> {
     if (error instanceof ValidationError) throw usageFromValidation(error);
     throw error;
   }
-  const options = connectionOptions(values);
-  const client = createClient(apiKeyFrom(values, io.env), options);
+  const options = connectionOptions(values, io.env);
+  const apiKey = apiKeyFrom(values, io.env);
+  const client = createClient(apiKey, options);
+  // Everything printed that a server could have shaped is cleaned (escapes, controls) and redacted of
+  // the key here, whatever the library did already: the terminal is the last line of defence.
+  const redact = redactorFor(apiKey);
   try {
     const result = await client.group(call);
-    io.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${result.eventId}\n`);
+    const eventId = safeText(typeof result.eventId === 'string' ? result.eventId : String(result.eventId), redact, MAX_EVENT_ID_CHARS);
+    // only the documented answer: extra fields of the server's body are never printed
+    io.stdout.write(values.json ? `${JSON.stringify({ success: true, eventId })}\n` : `${eventId}\n`);
     return 0;
   } catch (error) {
     if (!(error instanceof ThriveStackError)) throw error;
+    const message = safeText(cliWords(oneLine(error.message)), redact, MAX_MESSAGE_CHARS);
     if (values.json) {
       const status = error instanceof APIError ? error.status : undefined;
-      io.stdout.write(`${JSON.stringify({ success: false, error: { type: error.name, status, message: cliWords(oneLine(error.message)) } })}\n`);
+      io.stdout.write(`${JSON.stringify({ success: false, error: { type: safeText(error.name, redact), status, message } })}\n`);
     } else {
-      io.stderr.write(`thrivestack group: ${cliWords(oneLine(error.message))}\n`);
+      io.stderr.write(`thrivestack group: ${message}\n`);
     }
     return 1;
   }

@@ -2,9 +2,10 @@
  * `thrivestack import FILE`: streams a CSV or NDJSON file of wire-format group calls, validates every
  * row with the client's validator, and sends the valid ones in batches through `ThriveStack.group()`,
  * recording acknowledged lines in an optional checkpoint so an interrupted import resumes exactly.
- * Memory stays flat: rows are read as they are sent, with at most `concurrency` batches in flight.
+ * Memory stays flat: rows are read as they are sent, with at most `concurrency` batches in flight,
+ * and the rows handed to the client and not settled are bounded in rows and in bytes (`ByteBudget`).
  */
-import { MAX_CALLS_PER_REQUEST } from '../generated/constants.js';
+import { MAX_CALLS_PER_REQUEST, MAX_REQUEST_BYTES } from '../generated/constants.js';
 import { AuthenticationError, BadRequestError, QueueError, ValidationError } from '../errors.js';
 import type { ThriveStack } from '../client.js';
 import type { DeliveryFailure } from '../queue-options.js';
@@ -13,7 +14,7 @@ import type { ValidationIssue } from '../validation-issue.js';
 import { prepareCall, utf8Length } from '../validate.js';
 import type { GroupCall } from '../types.js';
 import { CONNECTION_OPTIONS, UsageError, helpText, integerOption, parseCommand, type CommandSpec } from './args.js';
-import { Checkpoint, CheckpointError, checkpointIdentity, damageText, rowKey } from './checkpoint.js';
+import { Checkpoint, CheckpointError, checkpointIdentity, damageText, rowKey, type AppendIO } from './checkpoint.js';
 import { CheckpointLock } from './lock.js';
 import { NESTING_REASON } from './nesting.js';
 import { apiKeyFrom, cliWords, connectionOptions, createClient, oneLine } from './connection.js';
@@ -22,9 +23,11 @@ import type { CliIO } from './io.js';
 import { assertDistinct, type NamedPath } from './paths.js';
 import { Progress, newStats, plural, summaryText, type Summary } from './progress.js';
 import { RateGate } from './rate-gate.js';
+import { ByteBudget } from './byte-budget.js';
 import { readCsv } from './read-csv.js';
 import { readNdjson } from './read-ndjson.js';
 import { RejectsWriter } from './rejects.js';
+import { issueInCliWords } from './issue-words.js';
 import { safeText } from '../safe-text.js';
 
 /** Text from the input is not a secret: safeText only strips what could drive a terminal. */
@@ -35,6 +38,12 @@ export const IMPORT_MAX_RETRIES = 10;
 const DEFAULT_CONCURRENCY = 4;
 /** Rejected rows also shown on stderr when they go to a --rejects file. */
 const SHOWN_WITH_REJECTS_FILE = 10;
+/**
+ * Bytes of rows handed to the client and not settled, per request allowed in flight: a full request
+ * (2 MB) in flight and the next one ready behind it. Rows of 400 KB would otherwise fill the queue's
+ * 2 x concurrency x batch-size rows (gigabytes); small rows never reach this before the row bound.
+ */
+const BUDGET_REQUESTS_PER_SLOT = 2;
 /** Batches that failed in a row, after all their retries, before the import gives up. */
 const MAX_CONSECUTIVE_FAILURES = 3;
 
@@ -81,10 +90,14 @@ With --checkpoint, every row ThriveStack acknowledges is recorded by its content
 again (also after kill -9) to resume: a row is skipped only when the very same call was acknowledged
 before; every other row is sent. Rows in flight at a kill are sent again: at most
 2 x concurrency x batch-size rows (concurrency x batch-size + 100 when that is more). A checkpoint
-belongs to the API (--base-url) and key that acknowledged its rows: used with another, it is refused;
-one import at a time uses it (FILE.lock). Ctrl-C
-stops reading, lets the requests in flight finish, saves the checkpoint and exits; a second Ctrl-C
-abandons the requests in flight.
+belongs to the API (--base-url) and key that acknowledged its rows: used with another, it is refused.
+One import at a time uses it (FILE.lock): a lock whose import is provably gone (this machine and
+container) is taken over; one held on another host or in another container is not (delete FILE.lock
+yourself once that import is gone). Ctrl-C or SIGTERM stops reading, lets the requests in flight
+finish, saves the checkpoint and exits; a second one abandons the requests in flight.
+
+Memory stays flat: rows are read as they are sent, at most 2 x concurrency x batch-size rows and
+2 x concurrency x 2 MB of them held at once. HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured.
 
 Exit status: 0 every row delivered (dry run: every row valid), 1 some rows failed or the import
 stopped, 2 usage error (nothing sent), 3 some rows rejected as invalid and every valid row delivered
@@ -93,8 +106,8 @@ stopped, 2 usage error (nothing sent), 3 some rows rejected as invalid and every
 
 function issuesText(fromFile: ValidationIssue[], fromValidator: readonly ValidationIssue[]): string {
   const parts = [
-    ...fromFile.map((i) => `${i.path.replace(/^\./, '') || 'row'}: ${i.message}`),
-    ...fromValidator.map((i) => `${wirePath(i.path) || 'row'}: ${i.message}`),
+    ...fromFile.map((i) => `${i.path.replace(/^\./, '') || 'row'}: ${issueInCliWords(i.message)}`),
+    ...fromValidator.map((i) => `${wirePath(i.path) || 'row'}: ${issueInCliWords(i.message)}`),
   ];
   return parts.join('; ');
 }
@@ -128,13 +141,21 @@ interface RowTag {
   line: number;
   key: bigint | undefined;
   original: string | string[];
+  /** Its JSON's bytes, counted in the byte budget until it settles. */
+  bytes: number;
 }
 
 /** Reasons in the rejects file and on stderr stay short whatever produced them. */
 const MAX_REASON_CHARS = 1_000;
 const shortReason = (reason: string): string => safeText(oneLine(reason), noRedaction, MAX_REASON_CHARS);
 
-export async function runImport(argv: string[], io: CliIO): Promise<number> {
+/** What a test may replace in an import (the process's own in a real run). */
+export interface ImportSeams {
+  /** How checkpoint records reach the disk (a test stalls or fails it). */
+  checkpointIO?: AppendIO;
+}
+
+export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = {}): Promise<number> {
   const { values, positionals } = parseCommand(IMPORT_COMMAND, argv);
   if (values.help) {
     io.stdout.write(helpText(IMPORT_COMMAND));
@@ -161,7 +182,7 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
   assertDistinct(named);
   const input = openInput(file);
   const apiKey = dryRun ? undefined : apiKeyFrom(values, io.env);
-  const options = dryRun ? undefined : connectionOptions(values, { maxRetries: IMPORT_MAX_RETRIES });
+  const options = dryRun ? undefined : connectionOptions(values, io.env, { maxRetries: IMPORT_MAX_RETRIES });
   let lock: CheckpointLock | undefined;
   let checkpoint: Checkpoint | undefined;
   if (checkpointPath !== undefined) {
@@ -169,7 +190,7 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
     const baseUrl = createClient(apiKey!, options!).baseUrl;
     lock = CheckpointLock.take(checkpointPath);
     try {
-      checkpoint = Checkpoint.load(checkpointPath, checkpointIdentity(baseUrl, apiKey!));
+      checkpoint = Checkpoint.load(checkpointPath, checkpointIdentity(baseUrl, apiKey!), seams.checkpointIO);
     } catch (error) {
       lock.release();
       if (error instanceof CheckpointError) throw new UsageError(error.message);
@@ -190,9 +211,17 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
   let fatalError: string | undefined;
   let client: ThriveStack | undefined;
   let gate: RateGate | undefined;
+  const budget = new ByteBudget(BUDGET_REQUESTS_PER_SLOT * concurrency * MAX_REQUEST_BYTES);
+  const settled = (tags: readonly RowTag[]): void => {
+    let bytes = 0;
+    for (const tag of tags) bytes += tag.bytes;
+    budget.release(bytes);
+  };
   let abandoning: Promise<unknown> | undefined;
   const stats = newStats();
-  const progress = new Progress({ stream: io.stderr, stats, totalBytes: input.size, bytesRead: input.bytesRead, quiet });
+  /** Bytes of the input the rows read so far cover (the progress's "% read"). */
+  let consumed = 0;
+  const progress = new Progress({ stream: io.stderr, stats, totalBytes: input.size, bytesConsumed: () => consumed, quiet });
 
   /** Stops reading; `abandon` also gives up the requests in flight (their rows stay unacknowledged). */
   const halt = (reason: 'signal' | 'fatal', abandon: boolean): void => {
@@ -240,7 +269,7 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
   let failedWrites: Promise<void> = Promise.resolve();
 
   if (!dryRun) {
-    gate = new RateGate(concurrency);
+    gate = new RateGate(concurrency, options!.fetch);
     // Rows acknowledged but not yet in the checkpoint are held below this (new requests wait while a
     // write catches up): with the requests in flight, at most concurrency × batch-size + holdAt rows
     // are sent again after a kill. The floor of 100 keeps a tiny --batch-size from waiting on every
@@ -249,6 +278,7 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
     let consecutiveFailures = 0;
     const onError = (failure: DeliveryFailure): void => {
       const tags = failure.tags as RowTag[];
+      settled(tags);
       stats.failed += tags.length;
       const reason = shortReason(cliWords(failure.error.message));
       failedWrites = failedWrites.then(async () => {
@@ -270,6 +300,7 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
       maxQueueSize: 2 * concurrency * batchSize,
       onDelivered: ({ tags }) => {
         consecutiveFailures = 0;
+        settled(tags as RowTag[]);
         stats.sent += tags.length;
         if (!checkpoint) return;
         checkpoint.acknowledge((tags as RowTag[]).map((t) => t.key!));
@@ -287,9 +318,11 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
     if (!stop.signal.aborted) {
       signalName = signal;
       halt('signal', false);
+      // a SIGTERM comes from a supervisor (kill, systemd, Kubernetes), not a keyboard: no "press Ctrl-C"
+      const again = signal === 'SIGINT' ? 'press Ctrl-C again to abandon them' : `a second ${signal} (or Ctrl-C) abandons them`;
       progress.log(
         `thrivestack import: stopping: finishing the ${plural(client?.queueSize ?? 0, 'row')} queued or in flight` +
-          `${checkpoint ? ', then saving the checkpoint' : ''} (press Ctrl-C again to abandon them)`,
+          `${checkpoint ? ', then saving the checkpoint' : ''} (${again})`,
       );
     } else {
       signalName ??= signal;
@@ -370,6 +403,7 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
       }
       stats.read++;
       lastLine = row.line;
+      if (row.end !== undefined) consumed = row.end;
       const prepared = prepareRow(row);
       if (!prepared.ok) {
         stats.rejected++;
@@ -382,7 +416,12 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
         stats.skipped++;
         continue;
       }
-      const tag: RowTag = { line: row.line, key, original: row.original };
+      const tag: RowTag = { line: row.line, key, original: row.original, bytes: prepared.bytes };
+      // memory: wait while the rows not settled yet hold the byte budget (big rows), not only the queue's row bound
+      if (!(await budget.reserve(tag.bytes, stop.signal))) {
+        unsent = tag;
+        break;
+      }
       try {
         await client.enqueueAsync(prepared.call, { tag });
       } catch (error) {

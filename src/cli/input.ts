@@ -18,6 +18,12 @@ export interface InputRow {
   original: string | string[];
   /** `original` is only the start of a row too large to keep (see `capped-lines.ts`). */
   truncated?: boolean;
+  /**
+   * About where in the input the row ends (bytes, its line break included; CSV: as the parser counts
+   * them), when known: the share of the input the rows read so far cover (progress), as opposed to
+   * what the file reader has buffered ahead of them.
+   */
+  end?: number;
 }
 
 const EXTENSIONS: Record<string, InputFormat> = { '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson' };
@@ -36,9 +42,7 @@ export function formatOf(file: string, given: string | undefined): InputFormat {
 export interface OpenedInput {
   /** Total bytes, when known (a regular file). */
   size: number | undefined;
-  /** Bytes read so far. */
-  bytesRead(): number;
-  /** The byte stream; counting starts here, so call it right where a reader consumes it. */
+  /** The byte stream. */
   stream(): Readable;
 }
 
@@ -59,16 +63,5 @@ export function openInput(file: string): OpenedInput {
     if (stats.isFile()) size = stats.size;
     open = () => createReadStream(file);
   }
-  let read = 0;
-  return {
-    size,
-    bytesRead: () => read,
-    stream: () => {
-      const stream = open();
-      stream.on('data', (chunk: Buffer | string) => {
-        read += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-      });
-      return stream;
-    },
-  };
+  return { size, stream: open };
 }

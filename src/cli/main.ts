@@ -18,8 +18,15 @@ Commands:
   group     send one group call (a user joins an account) and print its eventId
   import    send every row of a CSV or NDJSON file (backfill), resumable with --checkpoint
 
-Run \`thrivestack <command> --help\` for a command's options.
-The API key is read from THRIVESTACK_API_KEY (or --api-key-file FILE).
+Options:
+  -h, --help     show this help (\`thrivestack <command> --help\`: a command's options)
+  -v, --version  print the version
+
+Environment:
+  THRIVESTACK_API_KEY      the API key (or --api-key-file FILE); never printed
+  HTTPS_PROXY, HTTP_PROXY  send through a proxy: HTTPS_PROXY for https:// URLs (else HTTP_PROXY),
+                           HTTP_PROXY for http:// ones; lowercase names too
+  NO_PROXY                 hosts reached directly, e.g. localhost,127.0.0.1,.internal.example.com
 `;
 
 function version(): string {

@@ -27,8 +27,9 @@ export function plural(count: number, noun: string): string {
   return `${n(count)} ${noun}${Math.round(count) === 1 ? '' : 's'}`;
 }
 
-export function duration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
+/** `ms` as `m:ss` (or `h:mm:ss`), rounded; `up` rounds up instead (an ETA never shows 0:00 while time remains). */
+export function duration(ms: number, up = false): string {
+  const s = Math.max(0, up ? Math.ceil(ms / 1000) : Math.round(ms / 1000));
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const sec = String(s % 60).padStart(2, '0');
@@ -40,7 +41,11 @@ export interface ProgressOptions {
   stats: ImportStats;
   /** Input size in bytes, when known: enables the bar's percentage and the ETA. */
   totalBytes: number | undefined;
-  bytesRead: () => number;
+  /**
+   * Bytes of the input the rows read so far cover (up to the end of the last row the import took),
+   * not what the file reader buffered ahead of them: on a small file that is most of it at once.
+   */
+  bytesConsumed: () => number;
   quiet: boolean;
   /** Plain mode: ms between lines (default 5,000). */
   intervalMs?: number;
@@ -81,21 +86,31 @@ export class Progress {
    * The status line: rows acknowledged against rows read (and to be sent), then the other counts, the
    * rate, the share of the input read and the ETA. Parts are dropped from the end, whole, so that the
    * line fits in `width` columns; it is never cut mid-word.
+   *
+   * The ETA is the rows left to settle (acknowledged, failed, rejected or skipped) at the rate rows
+   * settled so far; the rows of the input not read yet are estimated from the share of its bytes the
+   * rows read so far cover. Rounded up: it never says 0:00 while rows remain.
    */
   line(width = Infinity): string {
     const { stats, totalBytes } = this.#o;
     const now = (this.#o.now ?? Date.now)();
     const elapsed = Math.max(1, now - stats.startedAt);
-    const rate = (stats.sent / elapsed) * 1000;
+    const perSecond = (count: number): number => (count / elapsed) * 1000;
     const toSend = stats.read - stats.rejected - stats.skipped;
     const share = toSend > 0 ? ` (${Math.floor((stats.sent / toSend) * 100)}%)` : '';
     const parts = [`${n(stats.sent)} of ${plural(toSend, 'row')} acknowledged${share}`, `${n(stats.read)} read`];
     if (stats.skipped) parts.push(`${n(stats.skipped)} skipped`);
-    parts.push(`${n(stats.rejected)} rejected`, `${n(stats.failed)} failed`, `${n(rate)} rows/s`);
+    parts.push(`${n(stats.rejected)} rejected`, `${n(stats.failed)} failed`);
+    // nothing sent yet (a resume skipping what earlier runs sent): the pace of reading, not "0 rows/s"
+    parts.push(stats.sent > 0 || stats.read === 0 ? `${n(perSecond(stats.sent))} rows/s` : `${n(perSecond(stats.read))} rows read/s`);
     if (totalBytes) {
-      const done = Math.min(1, this.#o.bytesRead() / totalBytes);
+      const done = Math.min(1, this.#o.bytesConsumed() / totalBytes);
       parts.push(`input ${Math.floor(done * 100)}% read`);
-      if (done > 0 && done < 1) parts.push(`ETA ${duration((elapsed / done) * (1 - done))}`);
+      const settled = stats.sent + stats.failed + stats.rejected + stats.skipped;
+      const expected = done >= 1 ? stats.read : done > 0 ? stats.read / done : undefined;
+      if (expected !== undefined && settled > 0 && expected > settled) {
+        parts.push(`ETA ${duration(((expected - settled) / settled) * elapsed, true)}`);
+      }
     }
     let text = parts[0]!;
     for (const part of parts.slice(1)) {
@@ -161,9 +176,10 @@ export function summaryText(s: Summary): string {
   const counts = dry
     ? `${plural(s.read, 'row')} read, ${n(s.read - s.rejected)} valid, ${n(s.rejected)} rejected`
     : `${plural(s.read, 'row')} read: ${parts.join(', ')}`;
-  const lines = [
-    `${dry ? 'Dry run: nothing was sent. ' : ''}${counts} in ${s.seconds.toFixed(1)} s${dry ? '' : ` (${n(s.rowsPerSecond)} rows/s)`}.`,
-  ];
+  // a rate only of rows sent: a run that skipped every row sent none, at no rate worth showing
+  const everySkipped = s.sent === 0 && s.skipped > 0 && s.skipped === s.read - s.rejected;
+  const pace = dry ? '' : s.sent > 0 ? ` (${n(s.rowsPerSecond)} rows/s)` : everySkipped ? ' (every valid row skipped: nothing left to send)' : '';
+  const lines = [`${dry ? 'Dry run: nothing was sent. ' : ''}${counts} in ${s.seconds.toFixed(1)} s${pace}.`];
   if (s.error) lines.push(`Stopped: ${s.error}`);
   const notDelivered = s.failed + s.abandoned + s.unsent;
   if (s.stoppedAtLine !== undefined && s.outcome !== 'complete' && s.outcome !== 'failed') {

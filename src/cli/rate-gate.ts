@@ -7,8 +7,10 @@
  * until then; each window of successes lets one more in, up to `concurrency` (additive increase,
  * multiplicative decrease). The request that got the 429 is retried by the client after the wait.
  *
- * Holding: while `hold(true)`, no new request starts (requests in flight go on); this bounds the rows
- * acknowledged but not yet in the checkpoint, and so the rows a kill makes the next run send again.
+ * Holding: while `hold(true)`, no new request starts (requests in flight go on), with no time limit
+ * (`QueueThrottle.held`, not a pause, which the queue gives up on after 60 s): this bounds the rows
+ * acknowledged but not yet in the checkpoint however long a write stalls (a slow or network disk),
+ * and so the rows a kill makes the next run send again.
  */
 import { parseRetryAfter } from '../retry-policy.js';
 import type { QueueThrottle } from '../queue-options.js';
@@ -20,11 +22,14 @@ export class RateGate implements QueueThrottle {
   #pausedUntil = 0;
   #held = false;
   readonly #listeners = new Set<() => void>();
+  readonly #inner: ((request: Request) => Promise<Response>) | undefined;
   rateLimited = 0;
 
-  constructor(max: number) {
+  /** `inner`: the fetch to observe (the proxies' one, `proxy.ts`); default the global `fetch`. */
+  constructor(max: number, inner?: (request: Request) => Promise<Response>) {
     this.max = max;
     this.#limit = max;
+    this.#inner = inner;
   }
 
   get limit(): number {
@@ -32,12 +37,17 @@ export class RateGate implements QueueThrottle {
   }
 
   get pausedUntil(): number {
-    return this.#held ? Number.MAX_SAFE_INTEGER : this.#pausedUntil;
+    return this.#pausedUntil;
   }
 
-  /** The `fetch` to give the client: the global fetch, observed. */
+  /** While true no new request starts, however long (a pause would be honoured for 60 s at most). */
+  get held(): boolean {
+    return this.#held;
+  }
+
+  /** The `fetch` to give the client: the inner (or global) fetch, observed. */
   readonly fetch = async (request: Request): Promise<Response> => {
-    const response = await globalThis.fetch(request);
+    const response = await (this.#inner ?? globalThis.fetch)(request);
     this.observe(response.status, response.headers);
     return response;
   };

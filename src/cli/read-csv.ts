@@ -12,6 +12,9 @@ import { typedTrait } from './reserved-traits.js';
 import { CALL_FIELDS } from '../wire.js';
 import { CsvRecordCap, MAX_ROW_BYTES, OVERSIZED_CSV_MARK, OVERSIZED_PREFIX_BYTES, oversizedReason, type CsvRecordFlag } from './capped-lines.js';
 
+/** Bytes the parser reads in place of an oversized record: the mark, quoted. */
+const MARK_BYTES = Buffer.byteLength(`"${OVERSIZED_CSV_MARK}"`);
+
 const FLAG_REASONS: Record<CsvRecordFlag, string> = {
   'stray-quote':
     'a quote (") inside a field that does not start with one; quote the whole field and double the quotes inside ' +
@@ -133,6 +136,8 @@ export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): As
   let overcount = 0;
   /** Editor line breaks inside oversized records, which the parser never saw. */
   let removed = 0;
+  /** Bytes of oversized records the parser never saw (it read a short mark in their place). */
+  let removedBytes = 0;
   const skipped: InputRow[] = [];
   const cap = new CsvRecordCap(hooks.cap ?? MAX_ROW_BYTES);
   const options: Options<{ cells: string[]; line: number }, string[]> = {
@@ -150,9 +155,11 @@ export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): As
         const oversized = cap.taken();
         if (oversized) {
           removed += oversized.editorBreaks;
-          return { cells, line: oversized.line, oversized };
+          removedBytes += oversized.bytes - MARK_BYTES;
+          return { cells, line: oversized.line, oversized, end: context.bytes + removedBytes };
         }
       }
+      const end = context.bytes + removedBytes;
       const breaks = breaksIn(cells);
       overcount += breaks.parser - breaks.editor;
       const line = context.lines + removed - overcount - breaks.editor;
@@ -160,10 +167,10 @@ export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): As
         const flag = cap.flagged.get(line);
         if (flag !== undefined) {
           cap.flagged.delete(line);
-          return { cells, line, flag };
+          return { cells, line, flag, end };
         }
       }
-      return { cells, line };
+      return { cells, line, end };
     },
   };
   const parser = parse(options as unknown as Options); // the typings assume on_record returns cells
@@ -200,17 +207,17 @@ export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): As
   hooks.signal?.addEventListener('abort', stop, { once: true });
   let columns: Column[] | undefined;
   try {
-    type Parsed = { cells: string[]; line: number; oversized?: { bytes: number; prefix: string; line: number }; flag?: CsvRecordFlag };
-    for await (const { cells: record, line, oversized, flag } of parser as AsyncIterable<Parsed>) {
+    type Parsed = { cells: string[]; line: number; end: number; oversized?: { bytes: number; prefix: string; line: number }; flag?: CsvRecordFlag };
+    for await (const { cells: record, line, end, oversized, flag } of parser as AsyncIterable<Parsed>) {
       while (skipped.length > 0 && skipped[0]!.line < line) yield skipped.shift()!;
       if (oversized) {
         if (columns === undefined) throw new UsageError(`the CSV header row is ${oversizedReason(oversized).replace(/^row is /, '')}`);
-        yield { line, error: oversizedReason(oversized), original: [oversized.prefix], truncated: true };
+        yield { line, end, error: oversizedReason(oversized), original: [oversized.prefix], truncated: true };
         continue;
       }
       if (flag !== undefined) {
         if (columns === undefined) throw new UsageError(`the CSV header row is unusable: ${FLAG_REASONS[flag]}`);
-        yield { line, error: FLAG_REASONS[flag], original: record };
+        yield { line, end, error: FLAG_REASONS[flag], original: record };
         continue;
       }
       if (columns === undefined) {
@@ -219,10 +226,10 @@ export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): As
         continue;
       }
       if (record.length !== columns.length) {
-        yield { line, error: `has ${record.length} cells, but the header has ${columns.length}`, original: record };
+        yield { line, end, error: `has ${record.length} cells, but the header has ${columns.length}`, original: record };
         continue;
       }
-      yield { line, wire: wireFromCells(columns, record, hooks.trim ?? true), original: record };
+      yield { line, end, wire: wireFromCells(columns, record, hooks.trim ?? true), original: record };
     }
     while (skipped.length > 0) yield skipped.shift()!;
     if (columns === undefined) throw new UsageError('the CSV input is empty: it needs a header row (group_id,user_id,...)');
