@@ -127,9 +127,8 @@ export class BatchQueue {
   readonly #maxQueueSize: number;
   readonly #maxConcurrent: number;
 
-  /** Calls waiting to be sent, oldest first, from `#head` on (taken calls are cut off in bulk). */
+  /** Calls waiting to be sent, oldest first. */
   #waiting: Entry[] = [];
-  #head = 0;
   /** At least this many bytes wait: the calls' text length (each UTF-16 unit is one byte or more). */
   #waitingBytes = 0;
   readonly #inFlight = new Set<Batch>();
@@ -304,10 +303,9 @@ export class BatchQueue {
   #abandon(): void {
     if (this.#abandoned) return;
     // parts of a halved batch may already be delivered or failed: those are not pending
-    this.#pending = [...this.#inFlight].flatMap((b) => b.entries.filter((e) => !e.done)).concat(this.#waiting.slice(this.#head));
+    this.#pending = [...this.#inFlight].flatMap((b) => b.entries.filter((e) => !e.done)).concat(this.#waiting);
     this.#abandoned = true;
     this.#waiting = [];
-    this.#head = 0;
     this.#inFlight.clear();
     this.#held = 0;
     for (const request of this.#requests) request.abort(new QueueError('close() timed out'));
@@ -351,7 +349,7 @@ export class BatchQueue {
   }
 
   #lowestUnsettled(): number {
-    let lowest = this.#waiting[this.#head]?.seq ?? Infinity;
+    let lowest = this.#waiting[0]?.seq ?? Infinity;
     for (const batch of this.#inFlight) lowest = Math.min(lowest, batch.entries[0]!.seq);
     return lowest;
   }
@@ -406,13 +404,12 @@ export class BatchQueue {
 
   #pump(): void {
     if (this.#abandoned) return;
-    while (this.#head < this.#waiting.length && this.#room() > 0) {
-      const waiting = this.#waiting.length - this.#head;
-      const ready = waiting >= this.#flushAt || this.#waitingBytes >= MAX_REQUEST_BYTES || this.#waiting[this.#head]!.seq <= this.#drainUntil;
+    while (this.#waiting.length > 0 && this.#room() > 0) {
+      const ready = this.#waiting.length >= this.#flushAt || this.#waitingBytes >= MAX_REQUEST_BYTES || this.#waiting[0]!.seq <= this.#drainUntil;
       if (!ready) break;
       this.#start(this.#take());
     }
-    if (this.#head < this.#waiting.length && this.#timer === undefined && !this.#drained) {
+    if (this.#waiting.length > 0 && this.#timer === undefined && !this.#drained) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
         this.#drainUntil = this.#seq;
@@ -428,35 +425,25 @@ export class BatchQueue {
    */
   #take(): Batch {
     const waiting = this.#waiting;
-    const from = this.#head;
-    const last = Math.min(waiting.length, from + this.#maxBatchSize);
+    const last = Math.min(waiting.length, this.#maxBatchSize);
     let bytes = 1; // the array's opening bracket; each call counts its comma or the closing bracket
     let exact = false;
-    let at = from;
+    let at = 0;
     while (at < last) {
       let next = sizeOf(waiting[at]!, exact);
       if (bytes + next > MAX_REQUEST_BYTES && !exact) {
         // the bounds say it may not fit: measure exactly, the calls taken so far and this one
         exact = true;
         bytes = 1;
-        for (let i = from; i < at; i++) bytes += sizeOf(waiting[i]!, true);
+        for (let i = 0; i < at; i++) bytes += sizeOf(waiting[i]!, true);
         next = sizeOf(waiting[at]!, true);
       }
-      if (bytes + next > MAX_REQUEST_BYTES && at > from) break;
+      if (bytes + next > MAX_REQUEST_BYTES && at > 0) break;
       bytes += next;
       at++;
     }
-    const entries = waiting.slice(from, at);
-    for (let i = from; i < at; i++) this.#waitingBytes -= waiting[i]!.json.length + 1;
-    this.#head = at;
-    // cut the taken calls off once they are most of the array (amortized, no shift per batch)
-    if (at === waiting.length) {
-      this.#waiting = [];
-      this.#head = 0;
-    } else if (at > 4096 && at * 2 > waiting.length) {
-      this.#waiting = waiting.slice(at);
-      this.#head = 0;
-    }
+    const entries = waiting.splice(0, at);
+    for (const entry of entries) this.#waitingBytes -= entry.json.length + 1;
     return { entries, delivered: 0, refused: 0, stretch: -1, counted: false };
   }
 
