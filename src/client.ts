@@ -19,7 +19,7 @@ import {
 import { createTransport, type AttemptOptions, type Outgoing } from './transport.js';
 import { redactorFor, type Redactor } from './redact.js';
 import { createLog } from './logger.js';
-import { checkRequestSize, prepareCall, prepareRequest } from './validate.js';
+import { checkRequestSize, prepareCall, prepareRequest, type PreparedCall } from './validate.js';
 import { BatchQueue, type CloseOptions, type CloseReport } from './queue.js';
 import { encode, type Bytes } from './call-bytes.js';
 import { userAgent } from './user-agent.js';
@@ -48,7 +48,17 @@ class Outbound {
   }
 }
 
+/**
+ * `enqueueAsync()` for a call `prepareCall` already read and checked: for the `thrivestack import`
+ * command, which validates each row before it decides to send it (same package; not exported).
+ */
+export let enqueuePrepared: (client: ThriveStack, prepared: PreparedCall, tag: unknown) => Promise<void>;
+
 export class ThriveStack {
+  static {
+    enqueuePrepared = (client, prepared, tag) => client.#queue.addAsync(prepared, tag);
+  }
+
   /** Where requests go, e.g. https://api.app.thrivestack.ai. */
   readonly baseUrl: string;
   readonly #options: ResolvedOptions;

@@ -147,7 +147,7 @@ describe('fromWireCall', () => {
     expect(prepareRow({ line: 1, wire: [], original: '' })).toEqual({ ok: false, reason: 'row: expected a group call object, got an array' });
     const ok = prepareRow({ line: 1, wire: { group_id: 'g', user_id: 'u' }, original: '' });
     const json = '{"group_id":"g","user_id":"u"}';
-    expect(ok).toEqual({ ok: true, call: { groupId: 'g', userId: 'u' }, bytes: json.length, json });
+    expect(ok).toEqual({ ok: true, prepared: { call: { group_id: 'g', user_id: 'u' }, json }, bytes: json.length });
   });
 
   it('wirePath turns caller paths into wire paths', () => {

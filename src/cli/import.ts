@@ -11,8 +11,8 @@ import type { ThriveStack } from '../client.js';
 import type { DeliveryFailure } from '../queue-options.js';
 import { fromWireCall, wirePath } from '../from-wire.js';
 import type { ValidationIssue } from '../validation-issue.js';
-import { prepareCall, utf8Length } from '../validate.js';
-import type { GroupCall } from '../types.js';
+import { prepareCall, utf8Length, type PreparedCall } from '../validate.js';
+import { enqueuePrepared } from '../client.js';
 import { CONNECTION_OPTIONS, UsageError, helpText, integerOption, parseCommand, type CommandSpec } from './args.js';
 import { Checkpoint, CheckpointError, checkpointIdentity, damageText, rowKey, type AppendIO } from './checkpoint.js';
 import { CheckpointLock } from './lock.js';
@@ -112,7 +112,7 @@ function issuesText(fromFile: ValidationIssue[], fromValidator: readonly Validat
   return parts.join('; ');
 }
 
-export type PreparedRow = { ok: true; call: GroupCall; bytes: number; json: string } | { ok: false; reason: string };
+export type PreparedRow = { ok: true; prepared: PreparedCall; bytes: number } | { ok: false; reason: string };
 
 /**
  * One row read from the input → the camelCase call and its JSON size, validated by `prepareCall`
@@ -124,9 +124,8 @@ export function prepareRow(row: InputRow): PreparedRow {
   const call = fromWireCall(row.wire, '', fromFile);
   if (fromFile.some((issue) => issue.path === '')) return { ok: false, reason: issuesText(fromFile, []) };
   try {
-    const { json } = prepareCall(call);
-    const bytes = utf8Length(json);
-    if (fromFile.length === 0) return { ok: true, call, bytes, json };
+    const prepared = prepareCall(call);
+    if (fromFile.length === 0) return { ok: true, prepared, bytes: utf8Length(prepared.json) };
     return { ok: false, reason: issuesText(fromFile, []) };
   } catch (error) {
     // a value too deep for the validator's recursion is this row's problem, not the import's
@@ -411,7 +410,7 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
         continue;
       }
       if (!client) continue; // dry run
-      const key = checkpoint ? rowKey(prepared.json) : undefined;
+      const key = checkpoint ? rowKey(prepared.prepared.json) : undefined;
       if (key !== undefined && checkpoint!.claim(key)) {
         stats.skipped++;
         continue;
@@ -423,7 +422,7 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
         break;
       }
       try {
-        await client.enqueueAsync(prepared.call, { tag });
+        await enqueuePrepared(client, prepared.prepared, tag); // read and checked once, above
       } catch (error) {
         if (error instanceof QueueError && stop.signal.aborted) {
           unsent = tag; // closed while waiting for room

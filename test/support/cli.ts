@@ -127,7 +127,7 @@ export async function rowKeysByUser(path: string, format: 'csv' | 'ndjson'): Pro
   const stream = createReadStream(path);
   for await (const row of format === 'csv' ? readCsv(stream) : readNdjson(stream)) {
     const prepared = prepareRow(row);
-    if (prepared.ok) keys.set(prepared.call.userId, rowKey(prepared.json));
+    if (prepared.ok) keys.set(prepared.prepared.call.user_id, rowKey(prepared.prepared.json));
   }
   return keys;
 }
