@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const env = { ...process.env };
-delete env.THRIVESTACK_API_KEY;
+delete env.THRIVESTACK_API_KEY; // the in-process mock, never ThriveStack's API
+delete env.PORT; // examples/server.ts serves a few requests to itself and stops, instead of serving on PORT
 
 const files = readdirSync(new URL('../examples/', import.meta.url)).sort();
 const programs = files.filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts') && file !== 'vitest.config.ts');
