@@ -6,7 +6,7 @@
  * delivered, for `group()`, `enqueue()`, a caller's own fetch, and an https → http downgrade.
  */
 import { readFileSync } from 'node:fs';
-import { Agent } from 'undici';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedirectError, ThriveStack, type DebugEvent } from '../src/index.js';
 import type { DeliveryFailure } from '../src/index.js';
@@ -90,10 +90,15 @@ describe.each(STATUSES)('%i to another origin', (status) => {
 
   it('https → plain http: refused, nothing sent in clear text', async () => {
     // The test server's certificate is self-signed: trust it for these requests only (an undici Agent
-    // with it as the CA), never for the process (NODE_TLS_REJECT_UNAUTHORIZED would warn and trust all).
+    // with it as the CA, with undici's own fetch: a dispatcher does not cross undici copies on every
+    // Node version), never for the process (NODE_TLS_REJECT_UNAUTHORIZED would warn and trust all).
     const dispatcher = new Agent({ connect: { ca: TEST_CA } });
     try {
-      const fetch = (request: Request) => globalThis.fetch(request, { dispatcher } as RequestInit); // the DOM types lack `dispatcher`
+      const fetch = async (request: Request): Promise<Response> => {
+        const { url, method, headers, redirect, signal } = request;
+        const body = await request.arrayBuffer();
+        return (await undiciFetch(url, { method, headers, body, redirect, signal, dispatcher })) as unknown as Response;
+      };
       const error = await client(tlsApi.url, status, { fetch }).group(call).catch((e) => e);
       expect(error, String(error?.stack)).toBeInstanceOf(RedirectError);
       expect(error.location).toBe(other.url);
