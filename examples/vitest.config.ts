@@ -8,6 +8,7 @@ const src = (path: string): string => fileURLToPath(new URL(`../src/${path}`, im
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
+  cacheDir: fileURLToPath(new URL('../node_modules/.vite/examples', import.meta.url)), // the repository's, not a node_modules/ here
   resolve: {
     alias: [
       { find: /^thrivestack-group$/, replacement: src('index.ts') },
