@@ -20,7 +20,7 @@ type TsupPlugin = NonNullable<Options['plugins']>[number];
  * right for Node's ESM (which loads the dependency's ESM build anyway) and wrong for our CJS output,
  * which `require`s the dependency's CJS build: `createClient` from openapi-fetch would be its exports
  * object, not the function. In the CJS output, use CommonJS interop (honour `__esModule`) instead:
- * `__toESM(require("x"), 1)` → `__toESM(require("x"), 0)` (same length, so the source map still fits).
+ * `__toESM(require("x"), 1)` → `__toESM(require("x"), 0)`.
  * The packaging test (scripts/test-pack.ts) `require`s the package and fails without this.
  */
 const cjsInteropForDependencies: TsupPlugin = {
@@ -40,7 +40,8 @@ export const coreOptions = {
   platform: 'neutral',
   target: 'es2022',
   dts: true,
-  sourcemap: true,
+  // No source maps: they would point at src/, which the package does not ship (CONTRIBUTING.md, Packaging)
+  sourcemap: false,
   splitting: false,
   plugins: [cjsInteropForDependencies],
   clean: false, // the build script empties dist/ once, before both builds run in parallel
@@ -61,7 +62,7 @@ function cliOptions(): Options {
     platform: 'node',
     target: 'node18',
     dts: false,
-    sourcemap: true,
+    sourcemap: false,
     splitting: false,
     clean: false,
     outDir: 'dist',

@@ -14,7 +14,13 @@
  *     against it with the repo's TypeScript, including a `@ts-expect-error` that fails if the types
  *     degrade to `any`; the same for a consumer of `thrivestack-group/testing`, and for both with
  *     `moduleResolution: node10` (which ignores `exports`: `typesVersions` serves it);
- *  5. runs the `thrivestack` bin's `--help` when the package has a bin (it must when src/cli exists).
+ *  5. runs the `thrivestack` bin's `--help` when the package has a bin (it must when src/cli exists);
+ *  6. follows the README there (scripts/test-pack-readme.ts): its TypeScript snippets type-check and run
+ *     as `.mts`, its CommonJS snippet runs with plain `node`, and its Prism command, run from the
+ *     project, serves the installed document and answers a group call.
+ *
+ * The project's package.json says `"type": "commonjs"`, as `npm init -y` writes it. The tarball must
+ * hold no source map (they would point at src/, which is not shipped).
  *
  * Everything happens in a temporary directory, removed at the end. Exits non-zero on any failure.
  */
@@ -25,6 +31,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkPrismCommand, checkReadmeSnippets } from './test-pack-readme.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -216,6 +223,7 @@ try {
   console.log(files.map((file) => `  ${file}`).join('\n'));
   const stray = files.filter((file) => !ALLOWED.some((pattern) => pattern.test(file)));
   assert.deepEqual(stray, [], 'the tarball holds only dist/, README, LICENSE, package.json and openapi/openapi.yaml');
+  assert.deepEqual(files.filter((file) => file.endsWith('.map')), [], 'the tarball holds no source map (they would point at src/, which is not shipped)');
   for (const file of [...REQUIRED, ...(hasBin ? [manifest.bin!.thrivestack!.replace(/^\.\//, '')] : [])]) {
     assert.ok(files.includes(file), `the tarball holds ${file}`);
   }
@@ -227,7 +235,8 @@ try {
   step('install the tarball into a fresh project');
   const project = join(work, 'consumer');
   mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'pack-consumer', version: '0.0.0', private: true }, null, 2));
+  // "type": "commonjs", as `npm init -y` writes it: a .js file is CommonJS, top-level await needs .mts
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'pack-consumer', version: '0.0.0', private: true, type: 'commonjs' }, null, 2));
   run(NPM, ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: project });
 
   step('import (ESM)');
@@ -279,6 +288,12 @@ try {
   } else {
     step('no bin yet (src/cli/index.ts does not exist): skipping `thrivestack --help`');
   }
+
+  step("the README's snippets in this CommonJS project (TypeScript as .mts with tsx, the CommonJS form with node)");
+  checkReadmeSnippets(project, run, NAME);
+
+  step("the README's Prism command, from the project: it serves the installed document");
+  await checkPrismCommand(project);
 
   console.log('\npackaging test passed');
 } catch (error) {

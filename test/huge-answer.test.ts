@@ -59,8 +59,14 @@ beforeAll(async () => {
       sent += Math.min(CHUNK.length, HUGE - sent);
       written[index] = sent;
       if (!more) await new Promise<void>((resolve) => {
-        res.once('drain', resolve);
-        res.once('close', resolve);
+        // whichever comes first removes the other listener: one pair per wait, not one more each time
+        const done = (): void => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.once('drain', done);
+        res.once('close', done);
       });
     }
     if (!res.destroyed) res.end();

@@ -5,6 +5,8 @@
  * the other origin saw nothing, that the call failed with RedirectError, and that nothing counts as
  * delivered, for `group()`, `enqueue()`, a caller's own fetch, and an https → http downgrade.
  */
+import { readFileSync } from 'node:fs';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedirectError, ThriveStack, type DebugEvent } from '../src/index.js';
 import type { DeliveryFailure } from '../src/index.js';
@@ -13,6 +15,7 @@ import { sendAccepted, startHostileServer, type HostileServer } from './support/
 const KEY = 'tsk_redirect_CANARY_51d0';
 const call = { groupId: 'acct-1', userId: 'user-1' };
 const STATUSES = [301, 302, 303, 307, 308] as const;
+const TEST_CA = readFileSync(new URL('./fixtures/tls/localhost-cert.pem', import.meta.url));
 
 let other: HostileServer; // another origin: would accept anything
 let api: HostileServer; // answers every request with the redirect the path asks for
@@ -86,18 +89,24 @@ describe.each(STATUSES)('%i to another origin', (status) => {
   });
 
   it('https → plain http: refused, nothing sent in clear text', async () => {
-    const previous = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
-    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // the test server's certificate is self-signed
+    // The test server's certificate is self-signed: trust it for these requests only (an undici Agent
+    // with it as the CA, with undici's own fetch: a dispatcher does not cross undici copies on every
+    // Node version), never for the process (NODE_TLS_REJECT_UNAUTHORIZED would warn and trust all).
+    const dispatcher = new Agent({ connect: { ca: TEST_CA } });
     try {
-      const error = await client(tlsApi.url, status).group(call).catch((e) => e);
+      const fetch = async (request: Request): Promise<Response> => {
+        const { url, method, headers, redirect, signal } = request;
+        const body = await request.arrayBuffer();
+        return (await undiciFetch(url, { method, headers, body, redirect, signal, dispatcher })) as unknown as Response;
+      };
+      const error = await client(tlsApi.url, status, { fetch }).group(call).catch((e) => e);
       expect(error, String(error?.stack)).toBeInstanceOf(RedirectError);
       expect(error.location).toBe(other.url);
       expect(error.location).toMatch(/^http:/);
       expectNothingReachedTheOtherOrigin();
       expect(tlsApi.seen.at(-1)!.headers['x-api-key']).toBe(KEY); // the https server did get the request
     } finally {
-      if (previous === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
-      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = previous;
+      await dispatcher.close();
     }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ServerError, ThriveStack, TimeoutError } from '../src/index.js';
-import { createMockApi } from '../src/testing/index.js';
+import { ServerError, ThriveStack, TimeoutError } from 'thrivestack-group';
+import { createMockApi } from 'thrivestack-group/testing';
 
 // The code under test: yours. It takes the client, so a test can hand it one backed by the mock.
 async function onAccountCreated(thrivestack: ThriveStack, account: { id: string; ownerId: string; plan: string }) {
