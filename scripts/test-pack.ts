@@ -119,7 +119,7 @@ import { ThriveStack, ValidationError, type GroupCall, type GroupResponse, type 
 
 const options: ClientOptions = { apiKey: 'k', timeout: 5_000, maxRetries: 2 };
 const client = new ThriveStack(options);
-const call: GroupCall = { groupId: 'acme', userId: 'u1', traits: { account_name: 'Acme', employees: 250 } };
+const call: GroupCall = { groupId: 'acme', userId: 'u1', traits: { account_name: 'Acme', employees: 250, created_at: new Date() }, timestamp: new Date() };
 export async function send(): Promise<string> {
   const response: GroupResponse = await client.group(call);
   return response.eventId;

@@ -8,14 +8,6 @@ import type { ValidationIssue } from './validation-issue.js';
 import { OMIT, THREW, isPlainObject, type Reading } from './json-safety.js';
 import { nearestName } from './option-check.js';
 
-/** One broken rule, as the generated checks report it (the shape Ajv uses). */
-export interface SchemaError {
-  instancePath: string;
-  schemaPath: string;
-  keyword: string;
-  params: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
 /** What the careful path returned, for the reader: a value that threw is left out; the checks must run. */
 export function fromCareful(walk: Reading, copied: unknown): unknown {
   walk.ok = false;

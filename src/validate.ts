@@ -7,10 +7,10 @@
  * problem is worded in the caller's terms. Nothing here throws before it has found every problem.
  */
 import { MAX_CALLS_PER_REQUEST, MAX_REQUEST_BYTES } from './generated/constants.js';
-import { checkGroupCall, checkGroupRequest, readGroupCall } from './generated/call.js';
+import { readGroupCall } from './generated/call.js';
 import { ValidationError } from './errors.js';
 import { Reading } from './json-safety.js';
-import type { SchemaError } from './call-reading.js';
+import { schemaErrors, type SchemaError } from './schema-check.js';
 import type { Redactor } from './redact.js';
 import type { GroupCall, WireGroupCall } from './types.js';
 import type { ValidationIssue } from './validation-issue.js';
@@ -151,9 +151,7 @@ function carefulChecks(call: WireGroupCall, walk: Reading, issues: ValidationIss
   for (const problem of walk.found) issues.push({ path: at + callerPath(problem.path, 'call').slice('call'.length), message: problem.message });
   if (walk.ok || root === 'calls') return; // a request's own checks run over all its calls at once
   issues.push(...caseClashes(call, at));
-  const errors: SchemaError[] = [];
-  checkGroupCall(call, '', errors);
-  issues.push(...schemaIssues(errors, call, 'call', redact));
+  issues.push(...schemaIssues(schemaErrors('GroupCall', call), call, 'call', redact));
 }
 
 let spare: Reading | undefined;
@@ -245,9 +243,7 @@ export function prepareRequest(input: GroupCall | readonly GroupCall[], redact: 
     calls.forEach((wire, i) => {
       if (!notObjects.has(String(i))) issues.push(...caseClashes(wire, `calls[${i}]`));
     });
-    const errors: SchemaError[] = [];
-    checkGroupRequest(calls, errors);
-    issues.push(...schemaIssues(errors, calls, 'calls', redact, notObjects));
+    issues.push(...schemaIssues(schemaErrors('GroupRequest', calls), calls, 'calls', redact, notObjects));
   }
   if (issues.length) throw refusal(issues, redact);
   return { calls, body: JSON.stringify(calls) };

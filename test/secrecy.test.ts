@@ -248,3 +248,38 @@ describe("a custom fetch whose error carries the request (ky, undici, axios styl
     expect(JSON.parse(JSON.stringify(error)).cause.message).toContain('[REDACTED]');
   });
 });
+
+describe('a careless caller who puts the key into a call (issue 18)', () => {
+  const long = `${CANARY}_${'z'.repeat(40)}`; // longer than the 40 characters a message quotes
+  const client = (key: string): ThriveStack => new ThriveStack({ apiKey: key, baseUrl: 'http://127.0.0.1:9', fetch: async () => new Response('{"success":true,"eventId":"e"}') });
+  const cases = (key: string): Array<[string, unknown]> => [
+    ['timestamp', { groupId: 'g', userId: 'u', timestamp: key }],
+    ['context.source', { groupId: 'g', userId: 'u', context: { source: key } }],
+    ['traits.employees', { groupId: 'g', userId: 'u', traits: { employees: key } }],
+    ['a trait name', { groupId: 'g', userId: 'u', traits: { [key]: 1, Plan: 'a', plan: 'b' } }],
+    ['a field name', { groupId: 'g', userId: 'u', [key]: 1 }],
+    ['the call itself', key],
+    ['traits.created_at', { groupId: 'g', userId: 'u', traits: { created_at: key } }],
+  ];
+
+  it.each([
+    ['a key', CANARY],
+    ['a key longer than what messages quote', long],
+  ])('%s in a field, a name or in place of the call never comes back in the ValidationError', async (_, key) => {
+    const c = client(key);
+    for (const [where, call] of cases(key)) {
+      const fromGroup = await c.group(call as never).catch((e) => e);
+      let fromEnqueue: unknown;
+      try {
+        c.enqueue(call as never);
+      } catch (error) {
+        fromEnqueue = error;
+      }
+      for (const error of [fromGroup, fromEnqueue]) {
+        expect(error, where).toBeInstanceOf(Error);
+        for (const text of exposures(error)) expect(text, where).not.toContain(key.slice(0, 20));
+      }
+    }
+    await c.close({ timeout: 100 });
+  });
+});

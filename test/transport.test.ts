@@ -431,3 +431,20 @@ describe("odd things a caller's fetch can do", () => {
     expect(error.cause).toMatchObject({ message: 'an error that could not be read' });
   });
 });
+
+describe('the answer of group() is server text like any other (issue 18)', () => {
+  it('eventId is cleaned of escapes and control characters and redacted; extra fields are not passed through', async () => {
+    const fetch = async (request: Request): Promise<Response> => {
+      const key = request.headers.get('x-api-key')!;
+      const body = JSON.stringify({ success: true, eventId: `evt\u001b[2J\u001b]0;X\u0007 key=${key}`, echo: key, nested: { key } });
+      return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    const c = new ThriveStack({ apiKey: KEY, baseUrl: 'https://api.example.com', fetch });
+    const answer = await c.group(call);
+    expect(Object.keys(answer).sort()).toEqual(['eventId', 'success']);
+    expect(answer.success).toBe(true);
+    expect(answer.eventId).not.toContain(KEY);
+    expect(answer.eventId).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(answer.eventId).toBe('evt key=[REDACTED]');
+  });
+});

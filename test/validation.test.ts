@@ -450,3 +450,24 @@ describe('second adversary pass', () => {
     expect(error.issues).toEqual([{ path: 'call.traits.a[0]', message: 'is undefined inside an array, which JSON would send as null' }]);
   });
 });
+
+describe('a misspelt field of a call names the field meant', () => {
+  it.each([
+    ['trait', 'traits'],
+    ['groupid', 'groupId'],
+    ['user', 'userId'],
+    ['timeStamp', 'timestamp'],
+    ['contexts', 'context'],
+  ])('%s: "did you mean %s?"', async (given, meant) => {
+    const error = await refusal({ ...ok, [given]: { plan: 'pro' } } as never);
+    expect(error.issues).toContainEqual({ path: `call.${given}`, message: `is not a field of a group call; did you mean "${meant}"?` });
+  });
+
+  it('a wire name says which name to use instead, and a name like no field gets no guess', async () => {
+    const error = await refusal({ ...ok, group_id: 'g', zzzzzz: 1 } as never);
+    expect(error.issues).toEqual([
+      { path: 'call.group_id', message: 'is not a field of a group call; use "groupId"' },
+      { path: 'call.zzzzzz', message: 'is not a field of a group call' },
+    ]);
+  });
+});
