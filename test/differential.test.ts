@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, inject, it } from 'vitest';
 import { createWireClient } from '../src/index.js';
 import { validateGroupRequest } from '../src/generated/validate.js';
+import { schemaErrors } from '../src/schema-check.js';
 import { body } from './support/group-call-arbitraries.js';
 import { scaled } from './support/test-scale.js';
 
@@ -16,7 +17,7 @@ const RUNS = scaled(500, 150);
 
 const wire = createWireClient({ apiKey: 'differential', baseUrl: inject('prismUrl') });
 
-describe('the generated validator agrees with Prism', () => {
+describe('the generated validator (and the client's generated rules) agree with Prism', () => {
   it(`on at least ${RUNS} generated group calls, valid and invalid`, async () => {
     let calls = 0;
     const verdicts = { accepted: 0, rejected: 0 };
@@ -24,6 +25,8 @@ describe('the generated validator agrees with Prism', () => {
       fc.asyncProperty(body, async (payload) => {
         calls += payload.length;
         const ours = validateGroupRequest(payload);
+        // the client's own checks (the generated rules, src/schema-check.ts) reach the same verdict
+        expect(schemaErrors('GroupRequest', payload).length === 0).toBe(ours);
         const { response } = await wire.POST('/api/group', { body: payload as never });
         const prism = response.status === 200;
         expect([200, 400]).toContain(response.status);
