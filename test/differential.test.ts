@@ -17,7 +17,7 @@ const RUNS = scaled(500, 150);
 
 const wire = createWireClient({ apiKey: 'differential', baseUrl: inject('prismUrl') });
 
-describe('the generated validator (and the client's generated rules) agree with Prism', () => {
+describe('the generated validator and the client rules agree with Prism', () => {
   it(`on at least ${RUNS} generated group calls, valid and invalid`, async () => {
     let calls = 0;
     const verdicts = { accepted: 0, rejected: 0 };
