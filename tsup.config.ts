@@ -3,6 +3,9 @@
  * - the universal entry `src/index.ts` → dist/index.js (ESM) + dist/index.cjs (CJS) with
  *   dist/index.d.ts + dist/index.d.cts. Platform-neutral: it runs in Node 18+, browsers and edge
  *   runtimes, and its dependencies stay external (the package's `dependencies` install them).
+ * - the browser build of the same entry → dist/index.browser.js (ESM): without `src/runtime.ts` (exit
+ *   hook, User-Agent, environment variables: `src/runtime.browser.ts` instead), for the `browser`
+ *   condition of the package's exports (bundlers targeting browsers pick it).
  * - the test double `src/testing/index.ts` → dist/testing.js + dist/testing.cjs with dist/testing.d.ts +
  *   dist/testing.d.cts: the `thrivestack-group/testing` entry, built on its own so that the universal
  *   entry's bundle stays exactly as it was (it never reaches src/testing/). Platform-neutral too.
@@ -10,6 +13,7 @@
  *   `#!/usr/bin/env node` line), the `thrivestack` bin of package.json.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import type { Plugin as EsbuildPlugin } from 'esbuild';
 import { defineConfig, type Options } from 'tsup';
 
 type TsupPlugin = NonNullable<Options['plugins']>[number];
@@ -48,6 +52,26 @@ export const coreOptions = {
   outDir: 'dist',
 } satisfies Options;
 
+/** In the browser build, `src/runtime.ts` (exit hook, User-Agent, environment) is `src/runtime.browser.ts`. */
+export const browserRuntime: EsbuildPlugin = {
+  name: 'browser-runtime',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/runtime\.js$/ }, (args) => ({ path: `${args.resolveDir}/runtime.browser.ts` }));
+  },
+};
+
+/**
+ * The browser build (`browser` condition of the package's exports): the universal entry without what
+ * only a server runtime has (`src/runtime.browser.ts`). ESM only; its types are the universal entry's.
+ */
+export const browserOptions = {
+  ...coreOptions,
+  entry: { 'index.browser': 'src/index.ts' },
+  format: ['esm'],
+  dts: false,
+  esbuildPlugins: [browserRuntime],
+} satisfies Options;
+
 /** The options of the `thrivestack-group/testing` entry: the universal entry's, for another file. */
 export const testingOptions = {
   ...coreOptions,
@@ -71,4 +95,4 @@ function cliOptions(): Options {
   };
 }
 
-export default defineConfig(() => (existsSync(CLI_ENTRY) ? [coreOptions, testingOptions, cliOptions()] : [coreOptions, testingOptions]));
+export default defineConfig(() => [coreOptions, browserOptions, testingOptions, ...(existsSync(CLI_ENTRY) ? [cliOptions()] : [])]);

@@ -8,6 +8,7 @@
  *                               bench/size-budget.json (`gzipBytes`: the main entry; `testingGzipBytes`)
  */
 import { build } from 'esbuild';
+import { browserRuntime } from '../tsup.config.js';
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +36,8 @@ export async function measureSize(entry = 'src/index.ts'): Promise<SizeResult> {
     write: false,
     metafile: true,
     logLevel: 'silent',
+    // what a browser bundler gets: the package's browser build (tsup.config.ts, `browserOptions`)
+    plugins: [browserRuntime],
   });
   const code = result.outputFiles[0]!.contents;
   const output = Object.values(result.metafile.outputs)[0]!;

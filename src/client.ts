@@ -22,7 +22,7 @@ import { createLog } from './logger.js';
 import { checkRequestSize, prepareCall, prepareRequest, type PreparedCall } from './validate.js';
 import { BatchQueue, type CloseOptions, type CloseReport } from './queue.js';
 import { encode, type Bytes } from './call-bytes.js';
-import { userAgent } from './user-agent.js';
+import { userAgent } from './runtime.js';
 import type { GroupCall, GroupResponse } from './types.js';
 import type { EnqueueOptions } from './queue-options.js';
 

@@ -7,6 +7,7 @@
  * never mix with a program's own output.
  */
 import type { Redactor } from './redact.js';
+import { environment } from './runtime.js';
 
 export const LOG_LEVELS = ['off', 'error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -41,8 +42,7 @@ export function isLogLevel(value: unknown): value is LogLevel {
 
 /** THRIVESTACK_LOG, when set to a level name (any case); otherwise undefined. */
 export function environmentLogLevel(): LogLevel | undefined {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  const raw = env?.THRIVESTACK_LOG?.trim().toLowerCase();
+  const raw = environment('THRIVESTACK_LOG')?.trim().toLowerCase();
   return isLogLevel(raw) ? raw : undefined;
 }
 

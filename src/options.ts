@@ -1,6 +1,7 @@
 /** Client options: what can be set, the defaults, and the checks made at construction. */
 import { DEFAULT_BASE_URL, MAX_CALLS_PER_REQUEST } from './generated/constants.js';
 import { ConfigurationError } from './errors.js';
+import { environment } from './runtime.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import type { DebugEvent } from './transport.js';
 import type { EnqueueOptions, QueueOptions } from './queue-options.js';
@@ -103,17 +104,13 @@ const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
-function environmentKey(): string | undefined {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  return env?.THRIVESTACK_API_KEY || undefined;
-}
 
 /**
  * The API key, trimmed (a key read from a secrets file often ends with a newline). Refused without
  * ever echoing it: missing, empty, or holding a character a header value cannot carry.
  */
 export function resolveApiKey(options: ClientOptions): string {
-  const given = options.apiKey ?? environmentKey();
+  const given = options.apiKey ?? environment('THRIVESTACK_API_KEY');
   const source = options.apiKey !== undefined ? '`apiKey`' : 'THRIVESTACK_API_KEY';
   const key = typeof given === 'string' ? given.trim() : '';
   if (key === '') {

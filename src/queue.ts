@@ -8,7 +8,7 @@
  *
  * Guarantees: every call is delivered, reported to `onError`, or listed as pending by `close()`;
  * the queue holds at most `maxQueueSize` calls; its timers never keep a process alive, but a process
- * that ends naturally waits for the queue to drain first (one process-wide hook, `exit-hook.ts`); it
+ * that ends naturally waits for the queue to drain first (one process-wide hook, `exit-hook.ts`, none in browsers); it
  * never rejects a promise nobody awaits; hooks run outside its call stack and never change outcomes.
  */
 import { MAX_CALLS_PER_REQUEST, MAX_REQUEST_BYTES } from './generated/constants.js';
@@ -27,7 +27,7 @@ import {
 import type { WireGroupCall } from './types.js';
 import { tooLarge, type PreparedCall } from './validate.js';
 import { createLog, type Log } from './logger.js';
-import { holdForExit } from './exit-hook.js';
+import { holdForExit } from './runtime.js';
 import { body, utf8Bound, utf8Length, type Bytes } from './call-bytes.js';
 
 /** A queued call: its JSON text, and what comes back with its outcome. */

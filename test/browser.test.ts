@@ -28,7 +28,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build } from 'tsup';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { coreOptions, testingOptions } from '../tsup.config.js';
+import { browserOptions, testingOptions } from '../tsup.config.js';
 import {
   browserCandidates,
   launchBrowser,
@@ -249,9 +249,12 @@ document.body.dataset.done = 'true';
   beforeAll(async () => {
     // the package's ESM bundle, built exactly as `npm run build` builds it (same options), elsewhere
     const outDir = join(scratch, 'lib');
-    await build({ ...coreOptions, format: ['esm'], dts: false, outDir, config: false, silent: true });
+    // the browser build (the `browser` condition), exactly as `npm run build` builds it
+    await build({ ...browserOptions, outDir, config: false, silent: true });
     await build({ ...testingOptions, format: ['esm'], dts: false, outDir, config: false, silent: true });
-    const bundle = readFileSync(join(outDir, 'index.js'), 'utf8');
+    const bundle = readFileSync(join(outDir, 'index.browser.js'), 'utf8');
+    // nothing of a server runtime is in it
+    expect(bundle).not.toMatch(/beforeExit|process\.env|process\.versions/);
     const testingBundle = readFileSync(join(outDir, 'testing.js'), 'utf8');
     // the testing entry stands alone: no bare import at all
     expect([...testingBundle.matchAll(/^import\s[^'"]*from\s*["']([^"'./][^"']*)["']/gm)]).toEqual([]);
