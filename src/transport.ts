@@ -73,8 +73,8 @@ export interface TransportConfig {
 
 /** The platform's fetch as it was when the client loaded: it honours AbortSignal and `redirect: 'manual'`. */
 const nativeFetch = typeof globalThis.fetch === 'function' ? globalThis.fetch : undefined;
-const TIMED_OUT = Symbol('timed out');
 const decoder = new TextDecoder();
+const TIMED_OUT = Symbol('timed out');
 
 /** Resolves after `ms`, or rejects at once when `signal` aborts. */
 function sleep(ms: number, signal: AbortSignal | undefined, keepAlive: boolean): Promise<void> {
@@ -167,6 +167,8 @@ export function createTransport(config: TransportConfig) {
 
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw abortedError(signal, attempt - 1);
+      // One AbortController and one timer per attempt. The timer is a plain (ref'd) one: an awaited
+      // call keeps the process alive until it settles, even when the fetch does no I/O (a test's mock).
       const controller = new AbortController();
       const onAbort = signal && ((): void => controller.abort(signal.reason));
       if (onAbort) signal.addEventListener('abort', onAbort, { once: true });
