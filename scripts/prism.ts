@@ -42,6 +42,27 @@ export function stopChild(child: ChildProcess, ask: () => void = () => child.kil
   });
 }
 
+/** Resolves once a Prism process says "Prism is listening"; rejects with its output if it exits or takes longer than `timeoutMs`. */
+export function untilListening(child: ChildProcess, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`Prism did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      if (output.includes('Prism is listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Prism exited with code ${code} before listening:\n${output}`));
+    });
+  });
+}
+
 export async function startPrism(options: { timeoutMs?: number; attempts?: number } = {}): Promise<RunningPrism> {
   const bin = require.resolve('@stoplight/prism-cli/dist/index.js');
   let lastError: unknown;
@@ -52,23 +73,7 @@ export async function startPrism(options: { timeoutMs?: number; attempts?: numbe
       env: { ...process.env, NODE_NO_WARNINGS: '1' },
     });
     try {
-      await new Promise<void>((resolve, reject) => {
-        let output = '';
-        const timer = setTimeout(() => reject(new Error(`Prism did not start within ${options.timeoutMs ?? 30_000} ms:\n${output}`)), options.timeoutMs ?? 30_000);
-        const onData = (chunk: Buffer): void => {
-          output += chunk.toString();
-          if (output.includes('Prism is listening')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        child.stdout!.on('data', onData);
-        child.stderr!.on('data', onData);
-        child.once('exit', (code) => {
-          clearTimeout(timer);
-          reject(new Error(`Prism exited with code ${code}:\n${output}`));
-        });
-      });
+      await untilListening(child, options.timeoutMs ?? 30_000);
       // keep draining its output so the pipe never fills up and blocks it
       child.stdout!.resume();
       child.stderr!.resume();

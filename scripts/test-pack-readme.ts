@@ -18,7 +18,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { freePort } from './prism.js';
+import { freePort, untilListening } from './prism.js';
 import { codeBlocks, promisedOutput, ROOT, squash, type CodeBlock } from './snippets.js';
 
 type Run = (command: string, args: string[], options?: SpawnSyncOptions) => string;
@@ -98,24 +98,8 @@ export async function checkPrismCommand(project: string): Promise<void> {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, npm_config_yes: 'true', npm_config_update_notifier: 'false', npm_config_loglevel: 'error' },
   });
-  let output = '';
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Prism did not start within 240 s:\n${output}`)), 240_000);
-      const onData = (chunk: Buffer): void => {
-        output += chunk.toString('utf8');
-        if (/Prism is listening/.test(output)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`the Prism command exited (${code}) before listening:\n${output}`));
-      });
-    });
+    await untilListening(child, 240_000);
     const response = await fetch(`http://127.0.0.1:${port}/api/group`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': 'any-key-for-the-mock' },

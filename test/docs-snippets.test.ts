@@ -28,7 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allCodeBlocks, codeBlocks, docFiles, promisedOutput, ROOT, squash, type CodeBlock } from '../scripts/snippets.js';
 import { createMockApi } from '../src/testing/index.js';
 import { listenOnLoopback } from './support/listen.js';
-import { startTunnelProxy } from './support/tunnel-proxy.js';
+import { startForwardProxy } from './support/forward-proxy.js';
 
 const run = promisify(execFile);
 const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -258,7 +258,7 @@ async function checkThroughProxy(block: CodeBlock): Promise<void> {
     res.writeHead(answer.status, Object.fromEntries(answer.headers)).end(Buffer.from(await answer.arrayBuffer()));
   });
   const stand = await listenOnLoopback(server as unknown as Server);
-  const proxy = await startTunnelProxy({ host: '127.0.0.1', port: Number(new URL(stand.url).port) });
+  const proxy = await startForwardProxy({ tunnelTo: { host: '127.0.0.1', port: Number(new URL(stand.url).port) } });
   try {
     const stdout = await runBlock(block, {
       mock: false,
@@ -267,7 +267,7 @@ async function checkThroughProxy(block: CodeBlock): Promise<void> {
         NODE_EXTRA_CA_CERTS: join(TLS, 'api-host-cert.pem'), // the stand-in's certificate, for api.app.thrivestack.ai
       },
     });
-    expect(proxy.connects, "the request went through the proxy, to the API's address").toEqual(['api.app.thrivestack.ai:443']);
+    expect(proxy.tunnels, "the request went through the proxy, to the API's address").toEqual(['api.app.thrivestack.ai:443']);
     expect(api.calls).toEqual([{ group_id: 'acct-1', user_id: 'user-9' }]);
     expect(api.requests[0]!.headers['x-api-key']).toBe('[REDACTED]'); // the key was sent (and is redacted in the record)
     expect(stdout.trim()).toBe('evt_mock_1');

@@ -1,7 +1,8 @@
 /**
  * A small forward proxy on 127.0.0.1 (free port), as HTTPS_PROXY / HTTP_PROXY name one: it tunnels
  * `CONNECT host:port` and forwards absolute-form requests (`POST http://host/path`), recording each,
- * so a test can tell that a request really went through it.
+ * so a test can tell that a request really went through it. With `tunnelTo`, every tunnel goes to that
+ * local server instead of the host asked for (a stand-in for the real API's address, no network).
  */
 import { createServer, request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
@@ -18,7 +19,7 @@ export interface ForwardProxy {
   stop(): Promise<void>;
 }
 
-export async function startForwardProxy(): Promise<ForwardProxy> {
+export async function startForwardProxy(options: { tunnelTo?: { host: string; port: number } } = {}): Promise<ForwardProxy> {
   const tunnels: string[] = [];
   const forwarded: string[] = [];
   const sockets = new Set<Socket>();
@@ -35,11 +36,13 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
-  server.on('connect', (req, client: Socket) => {
+  server.on('connect', (req, client: Socket, head: Buffer) => {
     tunnels.push(req.url ?? '');
     const [host, port] = (req.url ?? '').split(':');
-    const upstream = connect(Number(port), host!, () => {
+    const to = options.tunnelTo ?? { host: host!, port: Number(port) };
+    const upstream = connect(to.port, to.host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
       upstream.pipe(client);
       client.pipe(upstream);
     });
