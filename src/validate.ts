@@ -14,7 +14,7 @@ import { schemaErrors, type SchemaError } from './schema-check.js';
 import type { Redactor } from './redact.js';
 import type { GroupCall, WireGroupCall } from './types.js';
 import type { ValidationIssue } from './validation-issue.js';
-import { callerPath, describe, describeSafely, isCallObject } from './wire.js';
+import { callerPath, describe, describeSafely } from './wire.js';
 import { dateTime } from './formats.js';
 import { utf8Length } from './call-bytes.js';
 
@@ -125,6 +125,19 @@ function caseClashes(wire: WireGroupCall, at: string): ValidationIssue[] {
 
 export function tooLarge(bytes: number, what: string, atLeast = false): string {
   return `${what} ${atLeast ? 'at least ' : ''}${bytes.toLocaleString('en-US')} bytes of JSON, but one request holds at most ${MAX_REQUEST_BYTES.toLocaleString('en-US')} bytes`;
+}
+
+/**
+ * What can be a group call: an object read field by field (a class instance's own fields too; not an
+ * array, a Date, a Map, a Promise, ...). A Proxy whose traps throw is no group call either.
+ */
+export function isCallObject(value: unknown): value is Record<string, unknown> {
+  try {
+    return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function' &&
+      typeof (value as { then?: unknown }).then !== 'function' && !(value instanceof Map) && !(value instanceof Set);
+  } catch {
+    return false;
+  }
 }
 
 const notACall = (at: string, value: unknown, redact: Redactor): ValidationIssue => ({

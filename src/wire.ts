@@ -26,19 +26,6 @@ export function isPlainRecord(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/**
- * What can be a group call: an object read field by field (a class instance's own fields too; not an
- * array, a Date, a Map, a Promise, ...). A Proxy whose traps throw is no group call either.
- */
-export function isCallObject(value: unknown): value is Record<string, unknown> {
-  try {
-    return isPlainRecord(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function' &&
-      typeof (value as { then?: unknown }).then !== 'function' && !(value instanceof Map) && !(value instanceof Set);
-  } catch {
-    return false;
-  }
-}
-
 /** A wire path (`/2/context/device_id`) in the caller's terms (`calls[2].context.deviceId`). */
 export function callerPath(wirePath: readonly string[], root: string): string {
   let path = root;
