@@ -12,7 +12,8 @@
  * The walk is bounded whatever the value: at most `MAX_NESTING_DEPTH` levels below a field's value (no
  * stack overflow), `MAX_ISSUES_PER_CALL` problems, and a call's JSON counted as it is read, so a value
  * that would expand past what one request can carry (shared references: `{a: v, b: v}` forty levels deep
- * is a trillion values) is refused once `MAX_REQUEST_BYTES` are counted, before more is copied.
+ * is a trillion values) is refused once twice `MAX_REQUEST_BYTES` are counted (`WALK_LIMIT`), before more
+ * is copied.
  */
 import { MAX_REQUEST_BYTES } from './generated/constants.js';
 import type { ValidationIssue } from './validation-issue.js';

@@ -3,8 +3,8 @@
  * a send starts once `flushAt` calls wait (or a request's worth of bytes), or `flushInterval` after the
  * oldest, or on `flush()`/`close()`; the request then carries every call waiting, up to
  * `maxBatchSize` (at most the API's 1,000) and 2 MB of JSON, so a backlog leaves in full requests.
- * At most `maxConcurrentRequests` are in flight. Calls wait as the UTF-8 bytes they are sent as
- * (`call-bytes.ts`), one small entry each.
+ * At most `maxConcurrentRequests` are in flight. Calls wait as the JSON text they were serialized to,
+ * one small entry each; a request's body is encoded to UTF-8 once (`call-bytes.ts`).
  *
  * Guarantees: every call is delivered, reported to `onError`, or listed as pending by `close()`;
  * the queue holds at most `maxQueueSize` calls; its timers never keep a process alive, but a process
@@ -404,11 +404,9 @@ export class BatchQueue {
 
   #pump(): void {
     if (this.#abandoned) return;
-    while (this.#waiting.length > 0 && this.#room() > 0) {
-      const ready = this.#waiting.length >= this.#flushAt || this.#waitingBytes >= MAX_REQUEST_BYTES || this.#waiting[0]!.seq <= this.#drainUntil;
-      if (!ready) break;
-      this.#start(this.#take());
-    }
+    // a send that starts takes everything waiting now, in as many requests as it needs
+    if (this.#waiting.length >= this.#flushAt || this.#waitingBytes >= MAX_REQUEST_BYTES) this.#drainUntil = this.#seq;
+    while (this.#waiting.length > 0 && this.#room() > 0 && this.#waiting[0]!.seq <= this.#drainUntil) this.#start(this.#take());
     if (this.#waiting.length > 0 && this.#timer === undefined && !this.#drained) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;

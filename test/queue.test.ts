@@ -67,6 +67,33 @@ describe('when batches are sent', () => {
     expect(new Set(s.accepted.map((c) => c.group_id)).size).toBe(2_500);
   });
 
+  it('flushAt says when, not how much: a backlog leaves in full requests at the default options', async () => {
+    // the defaults (flushAt 100, maxBatchSize 1,000): with every request answered slowly, calls pile up
+    const { s, client } = await setup({ plan: () => ({ type: 'slow', delayMs: 50 }) }, { maxQueueSize: 10_000 });
+    for (let i = 0; i < 5_000; i++) await client.enqueueAsync(call(i));
+    await client.flush();
+    const sizes = s.log.map((r) => r.calls);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(5_000);
+    expect(Math.max(...sizes)).toBe(1_000);
+    expect(s.log.length).toBeLessThanOrEqual(12); // not the 50 requests of flushAt calls each
+  });
+
+  it('a send that starts takes everything waiting, in as many requests as it needs (flushAt above maxBatchSize)', async () => {
+    const { s, client } = await setup({}, { flushAt: 2_500, maxBatchSize: 1_000, maxQueueSize: 5_000, flushInterval: 600_000 });
+    for (let i = 0; i < 2_500; i++) client.enqueue(call(i));
+    // no flush(), and the interval is ten minutes away: the 2,500th call started the send of all of them
+    await vi.waitFor(() => expect(s.accepted.length).toBe(2_500), { timeout: 10_000 });
+    expect(s.log.map((r) => r.calls).sort((a, b) => b - a)).toEqual([1_000, 1_000, 500]);
+  });
+
+  it('maxBatchSize caps every request', async () => {
+    const { s, client } = await setup({}, { flushAt: 1, maxBatchSize: 10, maxConcurrentRequests: 1 });
+    for (let i = 0; i < 95; i++) client.enqueue(call(i));
+    await client.flush();
+    expect(Math.max(...s.log.map((r) => r.calls))).toBeLessThanOrEqual(10);
+    expect(s.accepted).toHaveLength(95);
+  });
+
   it('splits by measured bytes: no request body exceeds 2,000,000 bytes', async () => {
     const { s, client } = await setup({}, { flushAt: 1_000 });
     const big = 'é'.repeat(150_000); // 300,000 bytes of UTF-8, 150,000 UTF-16 units

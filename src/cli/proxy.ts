@@ -1,12 +1,13 @@
 /**
  * Proxies for the command line: Node's `fetch` ignores HTTPS_PROXY, HTTP_PROXY and NO_PROXY; the
  * `thrivestack` command honours them (and their lowercase forms, which win, as in curl) through
- * undici's `EnvHttpProxyAgent`, handed to Node's `fetch` as its `dispatcher`. HTTPS_PROXY applies to
+ * undici's `EnvHttpProxyAgent`, with undici's own `fetch` (a dispatcher of one copy of undici handed to
+ * Node's built-in `fetch`, another copy, fails on some Node versions). HTTPS_PROXY applies to
  * https:// URLs (HTTP_PROXY when it is not set), HTTP_PROXY to http:// ones; NO_PROXY lists hosts
  * reached directly (`127.0.0.1`, `.example.com`, `*`). Node-only, so it lives here, never in the
  * library's universal entry (a library caller passes its own `fetch`).
  */
-import { EnvHttpProxyAgent } from 'undici';
+import { EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
 import { UsageError } from './args.js';
 
 export type Fetch = (request: Request) => Promise<Response>;
@@ -66,6 +67,12 @@ export function proxyFetch(env: NodeJS.ProcessEnv): Fetch | undefined {
         noProxy: variable(env, 'NO_PROXY')?.value ?? '',
       }),
   );
-  // Node's fetch takes undici's `dispatcher` init option (not in the DOM's RequestInit type)
-  return (request) => fetch(request, { dispatcher } as unknown as RequestInit);
+  // the client's Request (the global class) taken apart for undici's fetch; `redirect: 'manual'` and the
+  // attempt's signal go along, so redirects are still never followed and timeouts still abort
+  return async (request) => {
+    const { url, method, headers, redirect, signal } = request;
+    const body = await request.arrayBuffer();
+    const response = await undiciFetch(url, { method, headers, body, redirect, signal, dispatcher });
+    return response as unknown as Response;
+  };
 }
