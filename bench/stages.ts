@@ -2,8 +2,8 @@
  * `npm run bench:stages`: micro-timings of each stage of one call, in process, without a network: a
  * stub stands in for the platform's `fetch` (installed before the client loads, so the client takes the
  * same path as with the real one) and answers at once. Each stage is shown beside its floor, so the
- * client's own cost per call is visible apart from the HTTP round trip. µs per call, the median of
- * `reps` timed runs after one untimed run.
+ * client's own cost per call is visible apart from the HTTP round trip. µs per call: the median of
+ * REPS rounds (after one untimed round) in which each stage of a group runs once, in rotating order.
  *
  * A queued call: prepareCall (validate.ts) = the generated one-pass reader (readGroupCall) + JSON.stringify
  * of the copy it made; then the queue admits it (BatchQueue.add); a batch body is joined and encoded once
@@ -23,9 +23,9 @@ const { values } = parseArgs({ options: { quick: { type: 'boolean', default: fal
 const QUICK = values.quick!;
 const SRC = resolve(values.src ?? fileURLToPath(new URL('../src', import.meta.url)));
 /** Calls per timed run, timed runs per stage. */
-const N = QUICK ? 500 : 20_000;
-const REPS = QUICK ? 1 : 7;
-const N_IMMEDIATE = QUICK ? 100 : 5_000;
+const N = QUICK ? 500 : 10_000;
+const REPS = QUICK ? 1 : 15;
+const N_IMMEDIATE = QUICK ? 100 : 2_000;
 const N_END_TO_END = QUICK ? 2_000 : 100_000;
 
 const OK_BODY = '{"success":true,"eventId":"evt_00000001"}';
@@ -53,23 +53,43 @@ const { openapiFetch } = await load('openapi-client.ts');
 const { createTransport, CheckedResponse } = await load('transport.ts');
 const { DEFAULT_RETRY_POLICY } = await load('retry-policy.ts');
 
-/** µs per iteration: the median of `reps` timed runs of `n` iterations, after one untimed run; `after` runs untimed after each. */
-async function time(n: number, body: (i: number) => unknown, after?: () => Promise<void>): Promise<number> {
-  const run = async (): Promise<number> => {
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) {
-      const r = body(i);
-      if (r instanceof Promise) await r;
+interface Stage {
+  name: string;
+  /** Iterations per timed run. */
+  n: number;
+  body: (i: number) => unknown;
+  /** Runs untimed after each timed run (e.g. send what a run queued). */
+  after?: () => Promise<void>;
+  /** µs per iteration are divided by this (a body that handles 1,000 calls at once). */
+  per?: number;
+  note?: string;
+}
+
+/**
+ * µs per call of each stage of a group: one untimed round, then REPS rounds in which every stage runs
+ * once, in an order that rotates from round to round (so no stage always runs after the same one); the
+ * median per stage.
+ */
+async function measure(stages: Stage[]): Promise<Row[]> {
+  const times: number[][] = stages.map(() => []);
+  for (let round = 0; round <= REPS; round++) {
+    for (let k = 0; k < stages.length; k++) {
+      const at = (k + round) % stages.length;
+      const { n, body, after, per = 1 } = stages[at]!;
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) {
+        const r = body(i);
+        if (r instanceof Promise) await r;
+      }
+      const us = ((performance.now() - t0) * 1000) / n / per;
+      await after?.();
+      if (round > 0) times[at]!.push(us);
     }
-    const us = ((performance.now() - t0) * 1000) / n;
-    await after?.();
-    return us;
-  };
-  await run();
-  const times: number[] = [];
-  for (let r = 0; r < REPS; r++) times.push(await run());
-  times.sort((a, b) => a - b);
-  return times[REPS >> 1]!;
+  }
+  return stages.map((stage, i) => {
+    const sorted = times[i]!.sort((a, b) => a - b);
+    return [stage.name, sorted[sorted.length >> 1]!, stage.note ?? ''];
+  });
 }
 
 const calls = Array.from({ length: N }, (_, i) => makeCall(i));
@@ -82,58 +102,49 @@ const copies = calls.map((c) => {
 const prepared = calls.map((c) => prepareCall(c));
 
 type Row = [stage: string, us: number, note: string];
-const queued: Row[] = [];
-const immediate: Row[] = [];
 const endToEnd: Row[] = [];
 
 // --- one queued call
-queued.push(['floor: JSON.stringify(the call as a wire-form object literal)', await time(N, (i) => JSON.stringify(literals[i])), 'the floor']);
-queued.push(['prepareCall (validate.ts), total', await time(N, (i) => prepareCall(calls[i])), '']);
-queued.push([
-  '  readGroupCall (generated one pass: read, check, copy)',
-  await time(N, (i) => {
-    walk.reset();
-    return readGroupCall(calls[i], walk, walk.issues, 'call');
-  }),
-  '',
+// admit only: flushAt at the queue's size (and under 2 MB waiting), so nothing is sent inside the timed
+// loop; the calls are sent (untimed) after each run
+const ADMIT = Math.min(N, 5_000);
+const admitOnly = new BatchQueue(() => Promise.resolve(), { flushAt: ADMIT, maxQueueSize: ADMIT });
+const atDefaults = new BatchQueue(() => Promise.resolve(), { maxQueueSize: ADMIT });
+const jsons = prepared.slice(0, 1_000).map((p: { json: string }) => p.json);
+const wires = literals.slice(0, 1_000);
+const BODIES = Math.max(1, Math.floor(N / 1_000));
+const queued = await measure([
+  { name: 'floor: JSON.stringify(the call as a wire-form object literal)', n: N, body: (i) => JSON.stringify(literals[i]), note: 'the floor' },
+  { name: 'prepareCall (validate.ts), total', n: N, body: (i) => prepareCall(calls[i]) },
+  {
+    name: '  readGroupCall (generated one pass: read, check, copy)',
+    n: N,
+    body: (i) => {
+      walk.reset();
+      return readGroupCall(calls[i], walk, walk.issues, 'call');
+    },
+  },
+  { name: '  JSON.stringify(the copy readGroupCall made)', n: N, body: (i) => JSON.stringify(copies[i]) },
+  { name: 'queue admit: BatchQueue.add(prepared call), no send started', n: ADMIT, body: (i) => admitOnly.add(prepared[i]), after: () => admitOnly.flush(), note: `runs of ${ADMIT.toLocaleString('en-US')}` },
+  {
+    name: 'queue admit at the defaults (flushAt 100: the 4 sends it starts included)',
+    n: ADMIT,
+    body: (i) => atDefaults.add(prepared[i]),
+    after: () => atDefaults.flush(),
+    note: `runs of ${ADMIT.toLocaleString('en-US')}`,
+  },
+  { name: 'batch body: body(1,000 call texts) → bytes, per call', n: BODIES, per: 1_000, body: () => batchBody(jsons), note: 'joined and encoded once per request' },
+  { name: '  floor: JSON.stringify(1,000 wire calls) + TextEncoder, per call', n: BODIES, per: 1_000, body: () => encode(JSON.stringify(wires)) },
 ]);
-queued.push(['  JSON.stringify(the copy readGroupCall made)', await time(N, (i) => JSON.stringify(copies[i])), '']);
-{
-  // admit only: flushAt at the queue's size (and under 2 MB waiting), so nothing is sent inside the
-  // timed loop; the calls are sent (untimed) after each run
-  const n = Math.min(N, 5_000);
-  const queue = new BatchQueue(() => Promise.resolve(), { flushAt: n, maxQueueSize: n });
-  queued.push(['queue admit: BatchQueue.add(prepared call), no send started', await time(n, (i) => queue.add(prepared[i]), () => queue.flush()), `runs of ${n.toLocaleString('en-US')}`]);
-  const atDefaults = new BatchQueue(() => Promise.resolve(), { maxQueueSize: n });
-  queued.push([
-    'queue admit at the defaults (flushAt 100: the 4 sends it starts included)',
-    await time(n, (i) => atDefaults.add(prepared[i]), () => atDefaults.flush()),
-    `runs of ${n.toLocaleString('en-US')}`,
-  ]);
-  await queue.close();
-  await atDefaults.close();
-}
-{
-  const jsons = prepared.slice(0, 1_000).map((p: { json: string }) => p.json);
-  const wires = literals.slice(0, 1_000);
-  const reps = Math.max(1, Math.floor(N / 1_000));
-  queued.push(['batch body: body(1,000 call texts) → bytes, per call', (await time(reps, () => batchBody(jsons))) / 1_000, 'joined and encoded once per request']);
-  queued.push(['  floor: JSON.stringify(1,000 wire calls) + TextEncoder, per call', (await time(reps, () => encode(JSON.stringify(wires)))) / 1_000, '']);
-}
+await admitOnly.close();
+await atDefaults.close();
 
 // --- one immediate call
+let immediate: Row[];
 {
   const client = new ThriveStack({ apiKey: 'bench-key', baseUrl: 'http://127.0.0.1:9' });
   const bodies = literals.map((l) => JSON.stringify([l]));
   const headers = { accept: '*/*', 'content-type': 'application/json', 'x-api-key': 'bench-key' };
-  immediate.push([
-    'floor: bare fetch(url, { body: JSON.stringify([call]) }) + text() + JSON.parse',
-    await time(N_IMMEDIATE, async (i) => JSON.parse(await (await fetch(URL_, { method: 'POST', headers, body: JSON.stringify([literals[i]]) })).text())),
-    'stub fetch',
-  ]);
-  immediate.push(['client.group(call), total', await time(N_IMMEDIATE, (i) => client.group(calls[i])), 'stub fetch']);
-  immediate.push(['  prepareRequest (validate.ts)', await time(N_IMMEDIATE, (i) => prepareRequest(calls[i])), '']);
-  immediate.push(['  encode (call-bytes.ts: TextEncoder)', await time(N_IMMEDIATE, (i) => encode(bodies[i])), '']);
   // openapi-fetch as the client uses it: a light Request class, the body passed through, a fetch that answers at once
   class Outbound {
     readonly url: string;
@@ -151,18 +162,22 @@ queued.push(['  JSON.stringify(the copy readGroupCall made)', await time(N, (i) 
     fetch: () => Promise.resolve(answer),
   });
   const encoded = bodies.map((b) => encode(b));
-  immediate.push(['  openapi-fetch POST (light Request, answer ready): its own cost', await time(N_IMMEDIATE, (i) => wire.POST('/api/group', { body: encoded[i] })), '']);
   const send = createTransport({ redact: (t: string) => t });
   const attempt = { ...DEFAULT_RETRY_POLICY, timeout: 10_000, keepAlive: true };
-  immediate.push([
-    '  transport send (timeout, answer read and checked) + stub fetch',
-    await time(N_IMMEDIATE, (i) => send({ url: URL_, headers, body: encoded[i] }, attempt)),
-    'stub fetch',
-  ]);
-  immediate.push([
-    '  floor of the transport: stub fetch(url, init) + text()',
-    await time(N_IMMEDIATE, async (i) => (await fetch(URL_, { method: 'POST', headers, body: encoded[i] })).text()),
-    'stub fetch',
+  const n = N_IMMEDIATE;
+  immediate = await measure([
+    {
+      name: 'floor: bare fetch(url, { body: JSON.stringify([call]) }) + text() + JSON.parse',
+      n,
+      body: async (i) => JSON.parse(await (await fetch(URL_, { method: 'POST', headers, body: JSON.stringify([literals[i]]) })).text()),
+      note: 'stub fetch',
+    },
+    { name: 'client.group(call), total', n, body: (i) => client.group(calls[i]), note: 'stub fetch' },
+    { name: '  prepareRequest (validate.ts)', n, body: (i) => prepareRequest(calls[i]) },
+    { name: '  encode (call-bytes.ts: TextEncoder)', n, body: (i) => encode(bodies[i]) },
+    { name: '  openapi-fetch POST (light Request, answer ready): its own cost', n, body: (i) => wire.POST('/api/group', { body: encoded[i] }) },
+    { name: '  transport send (timeout, answer read and checked) + stub fetch', n, body: (i) => send({ url: URL_, headers, body: encoded[i] }, attempt), note: 'stub fetch' },
+    { name: '  floor of the transport: stub fetch(url, init) + text()', n, body: async (i) => (await fetch(URL_, { method: 'POST', headers, body: encoded[i] })).text(), note: 'stub fetch' },
   ]);
   await client.close();
 }
@@ -186,7 +201,7 @@ queued.push(['  JSON.stringify(the copy readGroupCall made)', await time(N, (i) 
 }
 
 const show = (rows: Row[]): string => table(['Stage', 'µs per call', 'Note'], rows.map(([s, us, note]) => [s, us.toFixed(2), note]));
-console.log(`Stages of one call (src: ${SRC}); µs per call, median of ${REPS} run(s) of ${N.toLocaleString('en-US')} (immediate: ${N_IMMEDIATE.toLocaleString('en-US')}); Node ${process.version}\n`);
+console.log(`Stages of one call (src: ${SRC}); µs per call, median of ${REPS} rotating round(s) of ${N.toLocaleString('en-US')} (immediate: ${N_IMMEDIATE.toLocaleString('en-US')}); Node ${process.version}\n`);
 console.log(`A queued call\n\n${show(queued)}\n`);
 console.log(`An immediate call\n\n${show(immediate)}\n`);
 console.log(`The queue end to end\n\n${show(endToEnd)}`);
