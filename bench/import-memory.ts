@@ -211,12 +211,25 @@ try {
 const versus = clis.length > 1;
 const of = (cli: string, format: string, rows: number): Result[] => results.filter((r) => r.cli === cli && r.format === format && r.rows === rows);
 const rowsTable = table(
-  ['Format', 'Rows', 'File MB', 'CLI', 'rows/s (median, min – max)', 'Wall s', 'CPU s', 'Requests', 'Peak RSS MB (median, min – max)', ...(versus ? ['rows/s new ÷ old (pair by pair)'] : [])],
+  [
+    'Format',
+    'Rows',
+    'File MB',
+    'CLI',
+    'rows/s (median, min – max)',
+    'Wall s',
+    'CPU s',
+    'Requests',
+    'Peak RSS MB (median, min – max)',
+    ...(versus ? ['rows/s new ÷ old (pair by pair)', 'CPU old ÷ new'] : []),
+  ],
   FORMATS.flatMap((format) =>
     SIZES.flatMap((rows) =>
       clis.map((cli) => {
         const runs = of(cli.label, format, rows);
-        const vs = versus && cli.label === 'new' ? ratios(runs.map((r) => r.rowsPerSecond), of('old', format, rows).map((r) => r.rowsPerSecond)) : undefined;
+        const paired = versus && cli.label === 'new';
+        const vs = paired ? ratios(runs.map((r) => r.rowsPerSecond), of('old', format, rows).map((r) => r.rowsPerSecond)) : undefined;
+        const cpu = paired ? ratios(of('old', format, rows).map((r) => r.cpuSeconds), runs.map((r) => r.cpuSeconds)) : undefined;
         return [
           format,
           fmt.int(rows),
@@ -227,7 +240,7 @@ const rowsTable = table(
           fmt.fixed(stats(runs.map((r) => r.cpuSeconds)).median, 1),
           fmt.int(stats(runs.map((r) => r.requests)).median),
           fmt.spread(stats(runs.map((r) => r.peakRssMB)), fmt.int),
-          ...(versus ? [vs ? fmt.spread(vs, fmt.x) : ''] : []),
+          ...(versus ? [vs ? fmt.spread(vs, fmt.x) : '', cpu ? fmt.x(cpu.median) : ''] : []),
         ];
       }),
     ),
@@ -241,7 +254,13 @@ for (const format of FORMATS) {
   if (versus) {
     for (const rows of SIZES) {
       const speedup = ratios(of('new', format, rows).map((r) => r.rowsPerSecond), of('old', format, rows).map((r) => r.rowsPerSecond)).median;
-      goals.push([`${format.toUpperCase()}, ${fmt.int(rows)} rows: rows/s new ÷ old`, `≥ ${GOALS.speedup}×`, fmt.x(speedup), speedup >= GOALS.speedup ? 'yes' : 'no']);
+      const cpu = ratios(of('old', format, rows).map((r) => r.cpuSeconds), of('new', format, rows).map((r) => r.cpuSeconds)).median;
+      goals.push([
+        `${format.toUpperCase()}, ${fmt.int(rows)} rows: rows/s new ÷ old (CPU old ÷ new in brackets)`,
+        `≥ ${GOALS.speedup}×`,
+        `${fmt.x(speedup)} (CPU ${fmt.x(cpu)})`,
+        speedup >= GOALS.speedup ? 'yes' : 'no',
+      ]);
     }
   }
   if (SIZES.length > 1) {
