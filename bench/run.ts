@@ -1,153 +1,184 @@
 /**
- * `npm run bench`: the client against its floors and a peer SDK, side by side in one run.
+ * `npm run bench`: the client at its default options (as users run it) and tuned, against its floors
+ * (bare `fetch`) and a peer SDK (Segment), side by side in one run; `--vs` measures another copy of the
+ * client beside this one.
  *
- * Every contender runs in a fresh child process per round (bench/worker.ts, bundled with esbuild so no
- * TypeScript loader is in the measured process) against one sink process (bench/sink.ts); contenders
- * alternate from round to round. Prints a table, writes bench/results/latest.json.
+ * Every contender (bench/contenders.ts) runs in a fresh child process per round (bench/worker.ts,
+ * bundled with esbuild once per copy of the client, so no TypeScript loader is in the measured process)
+ * against one sink process (bench/sink.ts), which counts the calls and requests it receives; contenders
+ * alternate from round to round. The sync section measures `enqueue()`'s synchronous cost in process
+ * (bench/sync.ts), the size section the browser bundle (bench/size.ts). Prints the tables, writes
+ * bench/results/<out>.json and (a full run) the "bench" section of docs/benchmarks.md.
  *
- *   tsx bench/run.ts [--rounds N] [--quick] [--only immediate,batched,peer,size] [--out NAME]
+ *   tsx bench/run.ts [--rounds N] [--quick] [--only immediate,batched,peer,sync,size] [--vs path/to/other/src]
+ *                    [--out NAME] [--no-docs]      (docs/benchmarks.md: not with --quick, --only or --no-docs)
  *   BENCH_SRC=/tmp/copy/src tsx bench/run.ts --out patched    (measure a patched copy of src/)
+ *
+ * Goals are reported, never enforced by the exit code (a shared machine is noisy); a contender that
+ * loses calls fails the run (exit 1).
  */
-import { execFileSync, fork } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { GROUP_PATH, SEGMENT_PATH, startSink, type RunningSink } from './sink.js';
-import { measureSize, readBudget } from './size.js';
-import { BENCH_SRC, buildWorker } from './build-worker.js';
-import type { Contender, WorkerConfig, WorkerResult } from './worker.js';
+import { measureSize, readBudget, type SizeResult } from './size.js';
+import { BENCH_SRC, OWN_SRC, buildWorker } from './build-worker.js';
+import { RUNNERS, type Runner, type RunnerName } from './contenders.js';
+import { measureSync, syncTable, SYNC_DEFAULTS, type SyncSummary } from './sync.js';
+import { fmt, ratios, stats, table, type Stats } from './stats.js';
+import { commandLine, commitOf, machine, runFacts, took, writeDocsSection } from './docs-page.js';
+import type { WorkerConfig, WorkerResult } from './worker.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
-const WORKER = `${RESULTS}.build/worker.mjs`;
 
-const args = process.argv.slice(2);
-const arg = (name: string): string | undefined => {
-  const at = args.indexOf(name);
-  return at >= 0 ? args[at + 1] : undefined;
-};
-const quick = args.includes('--quick');
-const ROUNDS = Number(arg('--rounds') ?? (quick ? 2 : 5));
-const OUT_NAME = arg('--out') ?? 'latest';
-const ONLY = new Set((arg('--only') ?? 'immediate,batched,peer,size').split(','));
+const ARGS = process.argv.slice(2);
+const { values } = parseArgs({
+  args: ARGS,
+  options: {
+    rounds: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    vs: { type: 'string' },
+    out: { type: 'string', default: 'latest' },
+    'no-docs': { type: 'boolean', default: false },
+  },
+});
+const QUICK = values.quick!;
+const ROUNDS = Number(values.rounds ?? (QUICK ? 2 : 5));
+const ALL_SECTIONS = ['immediate', 'batched', 'peer', 'sync', 'size'];
+const ONLY = new Set((values.only ?? ALL_SECTIONS.join(',')).split(','));
 const IMMEDIATE_CALLS = 2_000;
 const IMMEDIATE_WARMUP = 200;
 const BATCHED_CALLS = 100_000;
 const BATCH_SIZE = 1_000;
 const CONCURRENCY = 4;
 const WORKER_TIMEOUT_MS = 300_000;
-/** Measure a patched copy of the client instead of src/: BENCH_SRC=/path/to/copy/of/src npm run bench. */
-const SRC = BENCH_SRC;
+const PER_100K = 100_000;
 
 const GOALS = {
+  defaultRequestsPer100k: 110,
+  batchedRatio: 1.25,
   immediateRatio: 1.1,
-  batchedRatio: 1.3,
-  peerSpeedup: 10,
+  peerSpeedup: 12,
   peerRssFraction: 0.2,
-  gzipBytes: 10_000,
+  syncRatio: 2,
+  gzipBytes: 16_000,
 };
 
-interface Stats {
-  median: number;
-  min: number;
-  max: number;
-  values: number[];
+interface Source {
+  label: string;
+  src: string;
+  worker: string;
 }
 
-function stats(values: number[]): Stats {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, values };
+/** One contender, for one copy of the client when it runs the client. */
+interface Job {
+  key: string;
+  name: RunnerName;
+  runner: Runner;
+  source: Source;
 }
 
-/** Runs one contender in a fresh process; checks the sink's count against what it should have got. */
-async function runWorker(sink: RunningSink, contender: Contender, config: WorkerConfig, expected: number): Promise<WorkerResult & { sinkCalls: number; sinkRequests: number }> {
+type Run = WorkerResult & { sinkCalls: number; sinkRequests: number };
+
+/** Runs one job in a fresh process; checks the sink's count against what it should have got. */
+async function runWorker(sink: RunningSink, job: Job, config: WorkerConfig, expected: number): Promise<Run> {
   await sink.reset();
-  const child = fork(WORKER, [contender, JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const jobConfig: WorkerConfig = { ...config, ...(job.runner.clientOptions ? { clientOptions: job.runner.clientOptions } : {}) };
+  const child = fork(job.source.worker, [job.runner.contender, JSON.stringify(jobConfig)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const killer = setTimeout(() => child.kill('SIGKILL'), WORKER_TIMEOUT_MS);
   const result = await new Promise<WorkerResult>((resolve) => {
     let got: WorkerResult | undefined;
     child.on('message', (message: WorkerResult) => (got = message));
     child.once('exit', (code, signal) => {
       clearTimeout(killer);
-      resolve(got ?? { ok: false, contender, ms: NaN, calls: config.calls, delivered: 0, maxRssMB: NaN, cpuMs: NaN, error: `exited with ${signal ?? code} before reporting` });
+      resolve(got ?? { ok: false, contender: job.key, ms: NaN, calls: config.calls, delivered: 0, maxRssMB: NaN, cpuMs: NaN, error: `exited with ${signal ?? code} before reporting` });
     });
   });
   const count = await sink.count();
   const ok = result.ok && count.calls === expected && count.rejected === 0;
-  if (!ok && result.ok && count.calls > expected && contender === 'segment') {
+  if (!ok && result.ok && count.calls > expected && job.runner.contender === 'segment') {
     // Nothing lost, but Segment re-sent batches (its request timeout fired): note it, do not fail.
-    console.error(`  ! ${contender}: sink counted ${count.calls} calls for ${expected} sent (re-sent batches)`);
+    console.error(`  ! ${job.key}: sink counted ${count.calls} calls for ${expected} sent (re-sent batches)`);
     return { ...result, sinkCalls: count.calls, sinkRequests: count.requests };
   }
-  if (!ok) {
-    console.error(`  ✗ ${contender}: sink counted ${count.calls} of ${expected} calls (${count.rejected} rejected), worker said ${JSON.stringify(result)}`);
-  }
+  if (!ok) console.error(`  ✗ ${job.key}: sink counted ${count.calls} of ${expected} calls (${count.rejected} rejected), worker said ${JSON.stringify(result)}`);
   return { ...result, ok, sinkCalls: count.calls, sinkRequests: count.requests };
 }
 
-/** Rounds of the contenders, rotated each round so none always goes first. */
-async function alternate(
-  sink: RunningSink,
-  contenders: Contender[],
-  config: WorkerConfig,
-  expected: number,
-): Promise<Record<string, Array<WorkerResult & { sinkCalls: number; sinkRequests: number }>>> {
-  const runs: Record<string, Array<WorkerResult & { sinkCalls: number; sinkRequests: number }>> = {};
-  for (const c of contenders) runs[c] = [];
+/** Rounds of the jobs, rotated each round so none always goes first. */
+async function alternate(sink: RunningSink, jobs: Job[], config: WorkerConfig, expected: number): Promise<Map<string, Run[]>> {
+  const runs = new Map<string, Run[]>(jobs.map((j) => [j.key, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]!);
-    for (const contender of order) {
-      const result = await runWorker(sink, contender, config, expected);
-      runs[contender]!.push(result);
-      const rate = result.calls / (result.ms / 1000);
+    for (let k = 0; k < jobs.length; k++) {
+      const job = jobs[(k + round) % jobs.length]!;
+      const r = await runWorker(sink, job, config, expected);
+      runs.get(job.key)!.push(r);
       console.log(
-        `  round ${round + 1}/${ROUNDS} ${contender.padEnd(16)} ${result.ms.toFixed(0).padStart(6)} ms  ${Math.round(rate).toLocaleString('en-US').padStart(9)} calls/s  ${result.maxRssMB.toFixed(0).padStart(5)} MB  ${result.cpuMs.toFixed(0).padStart(6)} ms CPU${result.ok ? '' : '  FAILED'}`,
+        `  round ${round + 1}/${ROUNDS} ${job.key.padEnd(22)} ${r.ms.toFixed(0).padStart(6)} ms ${fmt.int(r.calls / (r.ms / 1000)).padStart(9)} calls/s ` +
+          `${r.cpuMs.toFixed(0).padStart(6)} ms CPU ${r.maxRssMB.toFixed(0).padStart(5)} MB ${String(r.sinkRequests).padStart(6)} requests${r.ok ? '' : '  FAILED'}`,
       );
     }
   }
   return runs;
 }
 
-const fmt = {
-  int: (n: number): string => Math.round(n).toLocaleString('en-US'),
-  x: (n: number): string => `${n.toFixed(2)}×`,
-  spread: (s: Stats, f: (n: number) => string): string => `${f(s.min)} – ${f(s.max)}`,
-};
-
-function gitCommit(): string | undefined {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return undefined;
+/** The jobs of one section: client runners once per source, the others once (with the first source's worker). */
+function jobsOf(section: Runner['section'], sources: Source[], withPeer: boolean): Job[] {
+  const jobs: Job[] = [];
+  for (const [name, runner] of Object.entries(RUNNERS) as Array<[RunnerName, Runner]>) {
+    if (runner.section !== section || (runner.contender === 'segment' && !withPeer)) continue;
+    if (runner.client) for (const source of sources) jobs.push({ key: `${name}@${source.label}`, name, runner, source });
+    else jobs.push({ key: name, name, runner, source: sources[0]! });
   }
+  return jobs;
 }
 
+interface Figures {
+  ms: number[];
+  cpuMs: number[];
+  rssMB: number[];
+  requests: number[];
+  calls: number;
+}
+
+const figures = (runs: Run[]): Figures => ({
+  ms: runs.map((r) => r.ms),
+  cpuMs: runs.map((r) => r.cpuMs),
+  rssMB: runs.map((r) => r.maxRssMB),
+  requests: runs.map((r) => r.sinkRequests),
+  calls: runs[0]?.calls ?? NaN,
+});
+
 async function main(): Promise<void> {
-  await buildWorker(WORKER);
-  if (SRC) console.log(`bench: measuring the client in ${SRC} (BENCH_SRC) instead of src/`);
+  const started = Date.now();
+  const date = new Date().toISOString();
+  const own = resolve(BENCH_SRC ?? OWN_SRC);
+  const sources: Source[] = [{ label: 'new', src: own, worker: `${RESULTS}.build/worker-new.mjs` }];
+  if (values.vs) sources.push({ label: 'old', src: resolve(values.vs), worker: `${RESULTS}.build/worker-old.mjs` });
+  for (const s of sources) await buildWorker(s.worker, { src: s.src });
+  const versus = sources.length > 1;
+  const writeDocs = !values['no-docs'] && !QUICK && values.only === undefined;
+  const m = machine();
+  console.log(`bench: ${ROUNDS} round(s); ${m.cpus} CPUs (${m.cpu}), ${m.memoryGB} GB, Node ${m.node}`);
+  for (const s of sources) console.log(`  ${s.label}: the client in ${s.src}`);
 
-  const machine = {
-    cpus: cpus().length,
-    cpu: cpus()[0]?.model ?? 'unknown',
-    memoryGB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    platform: `${process.platform} ${process.arch}`,
-  };
-  console.log(`bench: ${ROUNDS} round(s); ${machine.cpus} CPUs (${machine.cpu}), ${machine.memoryGB} GB, Node ${machine.node}`);
-
-  const rows: string[][] = [];
-  const goals: Array<{ goal: string; target: string; measured: string; pass: boolean }> = [];
   const json: Record<string, unknown> = {
-    date: new Date().toISOString(),
-    commit: gitCommit(),
-    src: SRC ?? 'src/',
-    machine,
+    date,
+    command: commandLine('bench', ARGS),
+    sources: sources.map((s) => ({ label: s.label, src: s.src, commit: commitOf(s.src === OWN_SRC ? undefined : s.src) })),
+    machine: m,
     rounds: ROUNDS,
     config: { IMMEDIATE_CALLS, IMMEDIATE_WARMUP, BATCHED_CALLS, BATCH_SIZE, CONCURRENCY },
     goals: GOALS,
   };
+  const md: string[] = [];
+  const goals: Array<{ goal: string; target: string; measured: string; old?: string; pass: boolean }> = [];
   let failed = false;
+  const label = (job: Job): string => (job.runner.client ? job.source.label : '');
+  const newKey = (name: RunnerName): string => `${name}@new`;
 
   const sink = await startSink();
   try {
@@ -155,84 +186,213 @@ async function main(): Promise<void> {
 
     if (ONLY.has('immediate')) {
       console.log(`\nImmediate: ${IMMEDIATE_CALLS} sequential calls (after ${IMMEDIATE_WARMUP} untimed), client.group() vs bare fetch`);
-      const config = { ...base, calls: IMMEDIATE_CALLS, warmup: IMMEDIATE_WARMUP };
-      const runs = await alternate(sink, ['immediate-client', 'immediate-fetch'], config, IMMEDIATE_CALLS + IMMEDIATE_WARMUP);
-      const client = runs['immediate-client']!;
-      const floor = runs['immediate-fetch']!;
-      failed ||= [...client, ...floor].some((r) => !r.ok);
-      const perCall = (rs: WorkerResult[]): Stats => stats(rs.map((r) => (r.ms * 1000) / r.calls));
-      const ratio = stats(client.map((r, i) => r.ms / floor[i]!.ms));
-      const [c, f] = [perCall(client), perCall(floor)];
-      rows.push(['Immediate', 'client.group()', `${fmt.int(c.median)} µs/call`, fmt.spread(c, fmt.int), `${fmt.int(stats(client.map((r) => r.maxRssMB)).median)} MB`]);
-      rows.push(['Immediate', 'bare fetch (floor)', `${fmt.int(f.median)} µs/call`, fmt.spread(f, fmt.int), `${fmt.int(stats(floor.map((r) => r.maxRssMB)).median)} MB`]);
-      const cpuRatio = stats(client.map((r, i) => r.cpuMs / floor[i]!.cpuMs));
-      rows.push(['Immediate', 'ratio client/floor (time)', fmt.x(ratio.median), fmt.spread(ratio, fmt.x), '']);
-      rows.push(['Immediate', 'ratio client/floor (CPU time)', fmt.x(cpuRatio.median), fmt.spread(cpuRatio, fmt.x), '']);
-      goals.push({ goal: 'Immediate: client/floor time', target: `≤ ${GOALS.immediateRatio}`, measured: fmt.x(ratio.median), pass: ratio.median <= GOALS.immediateRatio });
-      json.immediate = { clientMicrosPerCall: c, floorMicrosPerCall: f, ratio, cpuRatio, runs };
+      const jobs = jobsOf('immediate', sources, false);
+      const runs = await alternate(sink, jobs, { ...base, calls: IMMEDIATE_CALLS, warmup: IMMEDIATE_WARMUP }, IMMEDIATE_CALLS + IMMEDIATE_WARMUP);
+      failed ||= [...runs.values()].flat().some((r) => !r.ok);
+      const floor = figures(runs.get('immediate-fetch')!);
+      const rows = jobs.map((job) => {
+        const f = figures(runs.get(job.key)!);
+        const us = (ms: number[]): Stats => stats(ms.map((x) => (x * 1000) / f.calls));
+        const isFloor = job.name === 'immediate-fetch';
+        return [
+          job.runner.title,
+          label(job),
+          fmt.spread(us(f.ms), fmt.int),
+          fmt.int(us(f.cpuMs).median),
+          fmt.int(stats(f.rssMB).median),
+          isFloor ? '1.00×' : fmt.spread(ratios(f.ms, floor.ms), fmt.x),
+          isFloor ? '1.00×' : fmt.x(ratios(f.cpuMs, floor.cpuMs).median),
+        ];
+      });
+      const section = table(['Contender', 'src', 'µs per call, wall (median, min – max)', 'CPU µs per call', 'Peak RSS MB', 'Time ÷ floor (pair by pair)', 'CPU ÷ floor'], rows);
+      md.push(`### Immediate: ${fmt.int(IMMEDIATE_CALLS)} sequential calls, one per request\n\nAfter ${IMMEDIATE_WARMUP} untimed calls each; the floor posts pre-serialized one-call bodies with bare \`fetch\`.\n\n${section}`);
+      const ratio = (key: string): Stats => ratios(runs.get(key)!.map((r) => r.ms), floor.ms);
+      const cpuRatio = (key: string): Stats => ratios(runs.get(key)!.map((r) => r.cpuMs), floor.cpuMs);
+      const cell = (key: string): string => `${fmt.x(ratio(key).median)} (CPU ${fmt.x(cpuRatio(key).median)})`;
+      const immediateNew = ratio(newKey('immediate-client'));
+      goals.push({
+        goal: 'Immediate `group()` time ÷ bare `fetch` (CPU time ÷ in brackets)',
+        target: `≤ ${GOALS.immediateRatio.toFixed(2)}×`,
+        measured: cell(newKey('immediate-client')),
+        ...(versus ? { old: cell('immediate-client@old') } : {}),
+        pass: immediateNew.median <= GOALS.immediateRatio,
+      });
+      json.immediate = Object.fromEntries([...runs].map(([k, r]) => [k, figures(r)]));
     }
 
     if (ONLY.has('batched') || ONLY.has('peer')) {
       const withPeer = ONLY.has('peer');
-      console.log(`\n${withPeer ? 'Batched and peer' : 'Batched'}: ${fmt.int(BATCHED_CALLS)} calls, batches of ${BATCH_SIZE}, ${CONCURRENCY} requests in flight`);
-      const config = { ...base, calls: BATCHED_CALLS, warmup: 0 };
-      const contenders: Contender[] = withPeer ? ['batched-client', 'batched-fetch', 'segment'] : ['batched-client', 'batched-fetch'];
-      const runs = await alternate(sink, contenders, config, BATCHED_CALLS);
-      const client = runs['batched-client']!;
-      const floor = runs['batched-fetch']!;
-      failed ||= Object.values(runs).flat().some((r) => !r.ok);
-      const rate = (rs: WorkerResult[]): Stats => stats(rs.map((r) => r.calls / (r.ms / 1000)));
-      const rss = (rs: WorkerResult[]): Stats => stats(rs.map((r) => r.maxRssMB));
-      const rssCell = (s: Stats): string => `${fmt.int(s.median)} MB (${fmt.int(s.min)} – ${fmt.int(s.max)})`;
-      const [cr, fr] = [rate(client), rate(floor)];
-      const [cm, fm] = [rss(client), rss(floor)];
-      const ratio = stats(client.map((r, i) => r.ms / floor[i]!.ms));
-      rows.push(['Batched', 'client enqueueAsync + close', `${fmt.int(cr.median)} calls/s`, fmt.spread(cr, fmt.int), rssCell(cm)]);
-      rows.push(['Batched', 'bare fetch, 1,000-call arrays (floor)', `${fmt.int(fr.median)} calls/s`, fmt.spread(fr, fmt.int), rssCell(fm)]);
-      const cpuRatio = stats(client.map((r, i) => r.cpuMs / floor[i]!.cpuMs));
-      rows.push(['Batched', 'ratio client/floor (time)', fmt.x(ratio.median), fmt.spread(ratio, fmt.x), '']);
-      rows.push(['Batched', 'ratio client/floor (CPU time)', fmt.x(cpuRatio.median), fmt.spread(cpuRatio, fmt.x), '']);
-      goals.push({ goal: 'Batched: client/floor time', target: `≤ ${GOALS.batchedRatio}`, measured: fmt.x(ratio.median), pass: ratio.median <= GOALS.batchedRatio });
-      json.batched = { clientCallsPerSec: cr, floorCallsPerSec: fr, ratio, cpuRatio, clientRssMB: cm, floorRssMB: fm };
-      if (withPeer) {
-        const peer = runs['segment']!;
-        const [pr, pm] = [rate(peer), rss(peer)];
-        const speedup = stats(client.map((r, i) => peer[i]!.ms / r.ms));
-        const rssFraction = stats(client.map((r, i) => r.maxRssMB / peer[i]!.maxRssMB));
-        rows.push(['Peer', '@segment/analytics-node 3.1.0', `${fmt.int(pr.median)} calls/s`, fmt.spread(pr, fmt.int), rssCell(pm)]);
-        rows.push(['Peer', 'client speed-up over Segment', fmt.x(speedup.median), fmt.spread(speedup, fmt.x), `client RSS ${fmt.x(rssFraction.median)} Segment's`]);
-        goals.push({ goal: 'Peer: calls/s vs Segment', target: `≥ ${GOALS.peerSpeedup}×`, measured: fmt.x(speedup.median), pass: speedup.median >= GOALS.peerSpeedup });
-        goals.push({ goal: 'Peer: peak RSS vs Segment', target: `≤ ${GOALS.peerRssFraction}×`, measured: fmt.x(rssFraction.median), pass: rssFraction.median <= GOALS.peerRssFraction });
-        json.peer = { segmentCallsPerSec: pr, segmentRssMB: pm, speedup, rssFraction, segmentRequestsPerRound: peer.map((r) => r.sinkRequests) };
-      }
-      json.throughputRuns = runs;
-    }
+      console.log(`\nBatched${withPeer ? ' and peer' : ''}: ${fmt.int(BATCHED_CALLS)} calls through \`await enqueueAsync()\` + close(); floor: ${BATCH_SIZE}-call arrays, ${CONCURRENCY} in flight`);
+      const jobs = jobsOf('batched', sources, withPeer);
+      const runs = await alternate(sink, jobs, { ...base, calls: BATCHED_CALLS, warmup: 0 }, BATCHED_CALLS);
+      failed ||= [...runs.values()].flat().some((r) => !r.ok);
+      const floor = figures(runs.get('batched-fetch')!);
+      const rate = (f: Figures): Stats => stats(f.ms.map((ms) => f.calls / (ms / 1000)));
+      const per100k = (f: Figures): Stats => stats(f.requests.map((n) => (n * PER_100K) / f.calls));
+      const rows = jobs.map((job) => {
+        const f = figures(runs.get(job.key)!);
+        const isFloor = job.name === 'batched-fetch';
+        const client = job.runner.client;
+        return [
+          job.runner.title,
+          label(job),
+          fmt.spread(rate(f), fmt.int),
+          fmt.fixed(stats(f.cpuMs.map((ms) => (ms * 1000) / f.calls)).median, 2),
+          fmt.spread(stats(f.rssMB), fmt.int),
+          fmt.int(per100k(f).median),
+          isFloor ? '1.00×' : client ? fmt.spread(ratios(f.ms, floor.ms), fmt.x) : fmt.x(ratios(f.ms, floor.ms).median),
+          isFloor ? '1.00×' : fmt.x(ratios(f.cpuMs, floor.cpuMs).median),
+        ];
+      });
+      md.push(
+        `### Batched: ${fmt.int(BATCHED_CALLS)} calls through \`await client.enqueueAsync(call)\`, then \`close()\`\n\n` +
+          `Every contender sends the same calls (bench/calls.ts) to the same local sink, which counts what it receives. The floor serializes them ` +
+          `into ${fmt.int(BATCH_SIZE)}-call arrays and posts them with bare \`fetch\`, ${CONCURRENCY} in flight.\n\n` +
+          table(['Contender', 'src', 'calls/s (median, min – max)', 'CPU µs per call', 'Peak RSS MB (median, min – max)', 'Requests per 100,000 calls', 'Time ÷ floor (pair by pair)', 'CPU ÷ floor'], rows),
+      );
+      const defaultNew = figures(runs.get(newKey('batched-default'))!);
+      const requestsNew = per100k(defaultNew).median;
+      const requestsOld = versus ? per100k(figures(runs.get('batched-default@old')!)).median : NaN;
+      goals.push({
+        goal: 'Requests per 100,000 calls at the default options',
+        target: `≤ ~${GOALS.defaultRequestsPer100k}`,
+        measured: fmt.int(requestsNew),
+        ...(versus ? { old: fmt.int(requestsOld) } : {}),
+        pass: requestsNew <= GOALS.defaultRequestsPer100k,
+      });
+      const floorRatio = (key: string): Stats => ratios(runs.get(key)!.map((r) => r.ms), floor.ms);
+      const floorCpuRatio = (key: string): Stats => ratios(runs.get(key)!.map((r) => r.cpuMs), floor.cpuMs);
+      const cell = (key: string): string => `${fmt.x(floorRatio(key).median)} (CPU ${fmt.x(floorCpuRatio(key).median)})`;
+      goals.push({
+        goal: 'Batched at the default options: time ÷ floor (CPU time ÷ in brackets)',
+        target: `≤ ${GOALS.batchedRatio.toFixed(2)}×`,
+        measured: cell(newKey('batched-default')),
+        ...(versus ? { old: cell('batched-default@old') } : {}),
+        pass: floorRatio(newKey('batched-default')).median <= GOALS.batchedRatio,
+      });
+      json.batched = Object.fromEntries([...runs].map(([k, r]) => [k, figures(r)]));
+      json.defaultRequestsPer100k = { new: requestsNew, ...(versus ? { old: requestsOld } : {}) };
 
-    if (ONLY.has('size')) {
-      const size = await measureSize(SRC ? `${SRC}/index.ts` : undefined);
-      const budget = readBudget();
-      rows.push(['Size', `${SRC ? `${SRC}/index.ts` : 'src/index.ts'}, esbuild browser esm, minified`, `${(size.gzipBytes / 1000).toFixed(2)} kB gzip`, `${(size.minifiedBytes / 1000).toFixed(1)} kB min`, `budget ${budget.gzipBytes} B`]);
-      goals.push({ goal: 'Size: min+gzip', target: `≤ ${GOALS.gzipBytes / 1000} kB`, measured: `${(size.gzipBytes / 1000).toFixed(2)} kB`, pass: size.gzipBytes <= GOALS.gzipBytes });
-      json.size = { ...size, budget: budget.gzipBytes };
+      if (versus) {
+        const pairs = jobs.filter((j) => j.runner.client && j.source.label === 'new');
+        const vsRows = pairs.map((job) => {
+          const n = figures(runs.get(job.key)!);
+          const o = figures(runs.get(`${job.name}@old`)!);
+          return [
+            job.runner.title,
+            fmt.spread(ratios(o.ms, n.ms), fmt.x),
+            fmt.x(ratios(n.cpuMs, o.cpuMs).median),
+            fmt.x(ratios(n.rssMB, o.rssMB).median),
+            `${fmt.int(per100k(n).median)} / ${fmt.int(per100k(o).median)}`,
+          ];
+        });
+        md.push(
+          `### New ÷ old, batched, pair by pair (same round)\n\n` +
+            table(['Contender', 'calls/s new ÷ old (median, min – max)', 'CPU new ÷ old', 'Peak RSS new ÷ old', 'Requests per 100,000 calls, new / old'], vsRows),
+        );
+      }
+
+      if (withPeer) {
+        const peer = figures(runs.get('segment')!);
+        const speedup = (key: string): Stats => ratios(peer.ms, runs.get(key)!.map((r) => r.ms));
+        const rssFraction = (key: string): Stats => ratios(runs.get(key)!.map((r) => r.maxRssMB), peer.rssMB);
+        const peerRows = jobs
+          .filter((j) => j.runner.client)
+          .map((job) => [job.runner.title, job.source.label, fmt.spread(speedup(job.key), fmt.x), fmt.spread(rssFraction(job.key), fmt.x)]);
+        md.push(`### Against Segment, pair by pair (same round)\n\n${table(["Contender", 'src', "calls/s ÷ Segment's", "Peak RSS ÷ Segment's"], peerRows)}`);
+        const key = newKey('batched-default');
+        goals.push({
+          goal: "Default options: calls/s ÷ Segment's",
+          target: `≥ ${GOALS.peerSpeedup}×`,
+          measured: fmt.x(speedup(key).median),
+          ...(versus ? { old: fmt.x(speedup('batched-default@old').median) } : {}),
+          pass: speedup(key).median >= GOALS.peerSpeedup,
+        });
+        goals.push({
+          goal: "Default options: peak RSS ÷ Segment's",
+          target: `≤ ${GOALS.peerRssFraction}×`,
+          measured: fmt.x(rssFraction(key).median),
+          ...(versus ? { old: fmt.x(rssFraction('batched-default@old').median) } : {}),
+          pass: rssFraction(key).median <= GOALS.peerRssFraction,
+        });
+      }
     }
   } finally {
     await sink.stop();
   }
 
-  const table = (header: string[], body: string[][]): string => {
-    const lines = [header, header.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |`);
-    return lines.join('\n');
-  };
-  console.log(`\nMedian of ${ROUNDS} round(s), spread = min – max; ${machine.cpus} CPUs, ${machine.memoryGB} GB, Node ${machine.node}\n`);
-  console.log(table(['Benchmark', 'Contender', 'Median', 'Spread', 'Peak RSS'], rows));
-  console.log('');
-  console.log(table(['Goal', 'Target', 'Measured (median)', 'Met'], goals.map((g) => [g.goal, g.target, g.measured, g.pass ? 'yes' : 'no'])));
-  json.table = rows;
+  if (ONLY.has('sync')) {
+    const options = QUICK ? { ...SYNC_DEFAULTS, processes: 1 } : SYNC_DEFAULTS;
+    console.log(`\nSync: enqueue() vs JSON.stringify in one process, ${options.rounds} rounds of ${fmt.int(options.size)} calls, ${options.processes} process(es) per src`);
+    const summaries: SyncSummary[] = await measureSync(
+      sources.map((s) => ({ label: s.label, src: s.src })),
+      options,
+    );
+    failed ||= summaries.some((s) => !s.ok);
+    for (const s of summaries) if (!s.ok) console.error(`  ✗ sync ${s.label}: ${s.errors.join('; ')}`);
+    md.push(
+      `### Synchronous cost of \`enqueue()\`, in one process\n\n` +
+        `Rounds of ${fmt.int(options.size)} \`client.enqueue(call)\` (a client at its defaults), \`JSON.stringify\` of the same calls' wire form, ` +
+        `and \`prepareCall\` alone, in an order that rotates each round; \`await client.flush()\` between rounds (untimed, against a stub ` +
+        `\`fetch\` that answers at once). ${options.rounds} rounds after ${options.warmup} untimed, in ${options.processes} process(es) per src, pooled.\n\n` +
+        syncTable(summaries),
+    );
+    const mine = summaries.find((s) => s.label === 'new')!;
+    const theirs = summaries.find((s) => s.label === 'old');
+    goals.push({
+      goal: '`enqueue()` synchronous cost ÷ `JSON.stringify`',
+      target: `≤ ${GOALS.syncRatio}×`,
+      measured: fmt.x(mine.enqueueRatio.median),
+      ...(theirs ? { old: fmt.x(theirs.enqueueRatio.median) } : {}),
+      pass: mine.enqueueRatio.median <= GOALS.syncRatio,
+    });
+    json.sync = summaries;
+  }
+
+  if (ONLY.has('size')) {
+    const budget = readBudget();
+    const sizes: Array<[Source, SizeResult]> = [];
+    for (const s of sources) sizes.push([s, await measureSize(`${s.src}/index.ts`)]);
+    const rows = sizes.map(([s, size]) => [s.label, `${(size.gzipBytes / 1000).toFixed(2)} kB`, `${(size.minifiedBytes / 1000).toFixed(1)} kB`]);
+    md.push(
+      `### Main bundle (\`src/index.ts\`: esbuild, browser, ESM, minified, gzip level 9)\n\n` +
+        `${table(['src', 'min+gzip', 'minified'], rows)}\n\nThe budget CI enforces (\`bench/size-budget.json\`): ${fmt.int(budget.gzipBytes)} bytes.`,
+    );
+    const mine = sizes[0]![1];
+    goals.push({
+      goal: 'Main bundle, min+gzip',
+      target: `≤ ${GOALS.gzipBytes / 1000} kB`,
+      measured: `${(mine.gzipBytes / 1000).toFixed(2)} kB`,
+      ...(versus ? { old: `${(sizes[1]![1].gzipBytes / 1000).toFixed(2)} kB` } : {}),
+      pass: mine.gzipBytes <= GOALS.gzipBytes,
+    });
+    json.size = Object.fromEntries(sizes.map(([s, size]) => [s.label, { gzipBytes: size.gzipBytes, minifiedBytes: size.minifiedBytes }]));
+  }
+
+  goals.push({ goal: 'Every call delivered (the sink counted them all)', target: 'all', measured: failed ? 'NO: calls were lost (see the log)' : 'yes', pass: !failed });
+  const goalTable = table(
+    ['Goal (issue 17)', 'Target', 'Measured, new (median)', ...(versus ? ['Old'] : []), 'Met'],
+    goals.map((g) => [g.goal, g.target, g.measured, ...(versus ? [g.old ?? ''] : []), g.pass ? 'yes' : 'no']),
+  );
+  console.log(`\n${md.join('\n\n')}\n\n### Goals\n\n${goalTable}`);
+
   json.goalResults = goals;
   json.allDelivered = !failed;
-  writeFileSync(`${RESULTS}${OUT_NAME}.json`, `${JSON.stringify(json, null, 2)}\n`);
-  console.log(`\nwrote bench/results/${OUT_NAME}.json${failed ? '\nFAILED: a contender did not deliver every call (see above)' : ''}`);
-  // Goals are reported, not enforced (a shared machine is noisy); lost calls are a failure.
+  json.markdown = md;
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(`${RESULTS}${values.out}.json`, `${JSON.stringify(json, null, 2)}\n`);
+  console.log(`\nwrote bench/results/${values.out}.json`);
+
+  if (writeDocs) {
+    const commits: Array<[string, string]> = sources.map((s) => [`Commit (${s.label}, ${s.src === OWN_SRC ? 'src/' : s.src})`, commitOf(s.src === OWN_SRC ? undefined : s.src)]);
+    const facts = runFacts(m, { date, command: commandLine('bench', ARGS), commits, took: took(Date.now() - started) });
+    const intro =
+      `## \`npm run bench\`\n\n${facts}\n\nMedians of ${ROUNDS} rounds (min – max), each contender in a fresh process per round, in an order that ` +
+      `rotates each round. The goals are judged on wall time, as issue 17 states them; on a shared 2-core machine the CPU-time ratios (beside them) move much less from run to run.${versus ? ' "new" is this repository\'s `src/`, "old" the copy given to `--vs`; ratios between them are taken pair by pair, in the same round.' : ''}`;
+    writeDocsSection('bench', `${intro}\n\n### Goals\n\n${goalTable}\n\n${md.join('\n\n')}`);
+    console.log('wrote the "bench" section of docs/benchmarks.md');
+  } else console.log('docs/benchmarks.md not written (only a full run writes it: no --quick, --only or --no-docs)');
+  if (failed) console.error('FAILED: a contender did not deliver every call (see above)');
   process.exitCode = failed ? 1 : 0;
 }
 

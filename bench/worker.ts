@@ -6,7 +6,9 @@
  * Contenders:
  *   immediate-client  N sequential `await client.group(call)`
  *   immediate-fetch   N sequential bare `fetch` POSTs of pre-serialized one-call bodies (the floor)
- *   batched-client    N `await client.enqueueAsync(call)` (backpressure), then `close()`
+ *   batched-client    N `await client.enqueueAsync(call)` (backpressure), then `close()`, with the
+ *                     client's defaults (`new ThriveStack({ apiKey, baseUrl, onError })`) plus the
+ *                     config's `clientOptions` (e.g. `{ flushAt: 1000 }`)
  *   batched-fetch     the same calls serialized into 1,000-call arrays, POSTed with bare fetch at the
  *                     same concurrency (the floor)
  *   segment           N `analytics.group(call)` through @segment/analytics-node, then `closeAndFlush()`
@@ -24,6 +26,8 @@ export interface WorkerConfig {
   concurrency: number;
   groupPath: string;
   segmentPath: string;
+  /** Options given to the client beside `apiKey`, `baseUrl` and `onError` (batched-client only); none: its defaults. */
+  clientOptions?: Record<string, unknown>;
 }
 
 export interface WorkerResult {
@@ -89,10 +93,9 @@ async function batchedClient(c: WorkerConfig): Promise<Omit<WorkerResult, 'conte
   const failures: string[] = [];
   const { ThriveStack } = await import('../src/index.js');
   const client = new ThriveStack({
+    ...c.clientOptions,
     apiKey: API_KEY,
     baseUrl: c.url,
-    flushAt: c.batchSize,
-    maxConcurrentRequests: c.concurrency,
     onError: (failure) => failures.push(`${failure.kind}: ${failure.error.message}`),
   });
   const stop = clock();
