@@ -97,6 +97,8 @@ function sizeOf(entry: Entry, exact: boolean): number {
   return (entry.bytes = utf8Length(entry.json)) + 1;
 }
 const noop = (): void => {};
+/** What `enqueueAsync()` returns when the call was queued at once: one promise for all of them. */
+const RESOLVED: Promise<void> = Promise.resolve();
 const unref = (timer: unknown): void => (timer as { unref?: () => void }).unref?.();
 /** Runs `task` after the event loop's timers and I/O had their turn (setImmediate where there is one). */
 const nextTask = (task: () => void): void => {
@@ -225,7 +227,7 @@ export class BatchQueue {
     const entry = this.#entry(call, tag);
     if (this.#held < this.#maxQueueSize && this.#roomWaiters.length === 0) {
       this.#admit(entry);
-      return Promise.resolve();
+      return RESOLVED;
     }
     if (this.#roomWaiters.length >= this.#maxQueueSize) {
       // un-awaited calls would pile up without bound: refuse (the rejection is marked handled, and the
@@ -345,7 +347,8 @@ export class BatchQueue {
     this.#waiting.push(entry);
     this.#waitingBytes += entry.json.length + 1;
     if (this.#held++ === 0) holdForExit(this, true);
-    this.#pump();
+    // the pump has nothing to do until a send could start, once its timer is armed
+    if (this.#timer === undefined || this.#waiting.length >= this.#flushAt || this.#waitingBytes >= MAX_REQUEST_BYTES) this.#pump();
   }
 
   #lowestUnsettled(): number {
