@@ -21,7 +21,6 @@ import { redactorFor, type Redactor } from './redact.js';
 import { createLog } from './logger.js';
 import { checkRequestSize, prepareCall, prepareRequest, type PreparedCall } from './validate.js';
 import { BatchQueue, type CloseOptions, type CloseReport } from './queue.js';
-import { encode, type Bytes } from './call-bytes.js';
 import { userAgent } from './runtime.js';
 import type { GroupCall, GroupResponse } from './types.js';
 import type { EnqueueOptions } from './queue-options.js';
@@ -34,14 +33,14 @@ interface Sending {
 
 /**
  * The `Request` openapi-fetch builds (its `Request` option): the URL it made, the body as our body
- * serializer left it (bytes), and what `#post` passed along. Nothing is copied or parsed again; the
+ * serializer left it (the JSON text), and what `#post` passed along. Nothing is copied or parsed again; the
  * platform's Request, if any, is made by `fetch` itself, once per attempt.
  */
 class Outbound {
   readonly url: string;
-  readonly body: Bytes;
+  readonly body: string;
   readonly sending: Sending;
-  constructor(url: string, init: { body: Bytes; sending: Sending }) {
+  constructor(url: string, init: { body: string; sending: Sending }) {
     this.url = url;
     this.body = init.body;
     this.sending = init.sending;
@@ -104,8 +103,8 @@ export class ThriveStack {
     try {
       const options = given === undefined ? undefined : checkRequestOptions(given);
       const prepared = prepareRequest(calls, this.#redact);
-      const body = encode(prepared.body);
-      checkRequestSize(body.length, prepared.calls, Array.isArray(calls));
+      const { body } = prepared;
+      checkRequestSize(body, prepared.calls, Array.isArray(calls));
       const attempt = options ? attemptOf(this.#options, options, true) : this.#immediate;
       return this.#post(body, attempt, options?.headers);
     } catch (error) {
@@ -152,8 +151,8 @@ export class ThriveStack {
     return this.#queue.close(checkCloseOptions(options));
   }
 
-  /** One request through openapi-fetch: `body` is the encoded JSON array; `headers` the caller's for this call. */
-  async #post(body: Bytes, attempt: AttemptOptions, headers: Record<string, string> | undefined): Promise<GroupResponse> {
+  /** One request through openapi-fetch: `body` is the JSON array, as sent; `headers` the caller's for this call. */
+  async #post(body: string, attempt: AttemptOptions, headers: Record<string, string> | undefined): Promise<GroupResponse> {
     const sending: Sending = { headers: headers ? headersOf(this.#options.defaultHeaders, headers, undefined, this.#headers) : this.#headers, attempt };
     const { data } = await this.#wire.POST('/api/group', { body: body as never, sending } as never);
     return data as unknown as GroupResponse;

@@ -28,7 +28,7 @@ import type { WireGroupCall } from './types.js';
 import { tooLarge, type PreparedCall } from './validate.js';
 import { createLog, type Log } from './logger.js';
 import { holdForExit } from './runtime.js';
-import { body, utf8Bound, utf8Length, type Bytes } from './call-bytes.js';
+import { body, utf8Bound, utf8Length } from './call-bytes.js';
 
 /** A queued call: its JSON text, and what comes back with its outcome. */
 class Entry {
@@ -54,7 +54,7 @@ interface Batch {
 }
 
 /** Sends one batch body; resolves when ThriveStack accepted it, rejects with the typed error. */
-export type SendBatch = (body: Bytes, signal: AbortSignal) => Promise<unknown>;
+export type SendBatch = (body: string, signal: AbortSignal) => Promise<unknown>;
 
 export interface CloseOptions {
   /**

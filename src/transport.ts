@@ -22,7 +22,6 @@ import { redactHeaders, type Redactor } from './redact.js';
 import { safeText } from './safe-text.js';
 import { MAX_ANSWER_BYTES, exchange, type Answer } from './answer.js';
 import type { Log } from './logger.js';
-import type { Bytes } from './call-bytes.js';
 import type { GroupResponse } from './types.js';
 
 export { MAX_ANSWER_BYTES };
@@ -55,11 +54,11 @@ export interface AttemptOptions extends RetryPolicy {
   keepAlive: boolean;
 }
 
-/** One request to send: where, with which headers, and the JSON body as bytes. */
+/** One request to send: where, with which headers, and the JSON body. */
 export interface Outgoing {
   url: string;
   headers: Record<string, string>;
-  body: Bytes;
+  body: string;
 }
 
 export interface TransportConfig {
@@ -73,7 +72,6 @@ export interface TransportConfig {
 
 /** The platform's fetch as it was when the client loaded: it honours AbortSignal and `redirect: 'manual'`. */
 const nativeFetch = typeof globalThis.fetch === 'function' ? globalThis.fetch : undefined;
-const decoder = new TextDecoder();
 const TIMED_OUT = Symbol('timed out');
 
 /** Resolves after `ms`, or rejects at once when `signal` aborts. */
@@ -177,7 +175,7 @@ export function createTransport(config: TransportConfig) {
       let answer: Answer | undefined;
       let thrown: unknown;
       try {
-        if (debug) debug({ type: 'request', attempt, method, url: redact(url), headers: redactHeaders(new Headers(headers), redact), body: redact(text(body)) });
+        if (debug) debug({ type: 'request', attempt, method, url: redact(url), headers: redactHeaders(new Headers(headers), redact), body: redact(body) });
         // Never follow a redirect: the key goes nowhere but the request's own URL.
         const init = { method, headers, body, signal: controller.signal, redirect: 'manual' as const };
         answer = await exchange(() => (custom ? custom(new Request(url, init)) : globalThis.fetch(url, init)), url, controller.signal, trusted);
@@ -200,7 +198,7 @@ export function createTransport(config: TransportConfig) {
         }
         logDebug?.debug(
           `${method} ${url} → ${status} in ${ms} ms (attempt ${attempt} of ${attempts}` +
-            `${requestId ? `, request id ${requestId}` : ''}); sent ${cleanLong(text(body))}; answered ${cleanLong(said, over) || '(no body)'}`,
+            `${requestId ? `, request id ${requestId}` : ''}); sent ${cleanLong(body)}; answered ${cleanLong(said, over) || '(no body)'}`,
         );
         const accepted = !redirect && !over && response.ok ? groupResponse(said) : undefined;
         if (accepted) {
@@ -256,10 +254,6 @@ export function createTransport(config: TransportConfig) {
   };
 }
 
-/** The body as text, for debug events and log lines only. */
-function text(body: Bytes): string {
-  return decoder.decode(body);
-}
 
 function requestIdOf(headers: Headers, clean: (text: string) => string): string | undefined {
   for (const name of REQUEST_ID_HEADERS) {

@@ -16,7 +16,7 @@ import type { GroupCall, WireGroupCall } from './types.js';
 import type { ValidationIssue } from './validation-issue.js';
 import { callerPath, describe, describeSafely } from './wire.js';
 import { dateTime } from './formats.js';
-import { utf8Length } from './call-bytes.js';
+import { utf8Bound, utf8Length } from './call-bytes.js';
 
 export { utf8Length };
 
@@ -263,10 +263,12 @@ export function prepareRequest(input: GroupCall | readonly GroupCall[], redact: 
 }
 
 /**
- * A request body's size, checked once it is encoded (`bytes`): over the limit, the calls that are too
- * large alone are named, else the request as a whole.
+ * A request body's size in UTF-8 (counted only when its bound passes the limit): over the limit, the
+ * calls that are too large alone are named, else the request as a whole.
  */
-export function checkRequestSize(bytes: number, calls: WireGroupCall[], many: boolean): void {
+export function checkRequestSize(body: string, calls: WireGroupCall[], many: boolean): void {
+  if (utf8Bound(body) <= MAX_REQUEST_BYTES) return;
+  const bytes = utf8Length(body);
   if (bytes <= MAX_REQUEST_BYTES) return;
   const oversized = calls
     .map((wire, i) => ({ i, bytes: utf8Length(JSON.stringify(wire)) }))

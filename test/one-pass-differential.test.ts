@@ -5,13 +5,14 @@
  * the same ValidationError issues (paths and messages, in order). Each input is built twice from one
  * recipe, so neither pipeline sees what the other read.
  *
- * The one difference made on purpose: a field that is not a call's and resembles one now says which
- * (`; did you mean "traits"?`); that suffix is removed before comparing.
+ * The differences made on purpose: a field that is not a call's and resembles one now says which
+ * (`; did you mean "traits"?`), a suffix removed before comparing; and a hole in the array given to
+ * `group()` is told as what is not a group call (the reference skipped holes, then said "expected an
+ * object"): for a sparse array only the verdict is compared.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { prepareCall, prepareRequest, checkRequestSize } from '../src/validate.js';
-import { encode } from '../src/call-bytes.js';
 import { ValidationError } from '../src/errors.js';
 import * as reference from './support/reference-pipeline/validate.js';
 import { scaled } from './support/test-scale.js';
@@ -200,7 +201,7 @@ describe('the one-pass reader agrees with the pipeline it replaced', () => {
         });
         const after = outcome(() => {
           const { json } = prepareCall(build(recipe) as never);
-          return { json, bytes: encode(json).length };
+          return { json, bytes: new TextEncoder().encode(json).length };
         });
         if ((before as { issues?: unknown }).issues) refused++;
         expect(withoutSuggestion(after)).toEqual(before);
@@ -219,14 +220,15 @@ describe('the one-pass reader agrees with the pipeline it replaced', () => {
           const { body, bytes } = reference.prepareRequest(build(recipe) as never);
           return { json: body, bytes };
         });
+        const sparse = (recipe as { $?: string } | null)?.$ === 'holes';
         const after = outcome(() => {
           const input = build(recipe) as never;
           const { body, calls } = prepareRequest(input);
-          const bytes = encode(body).length;
-          checkRequestSize(bytes, calls, Array.isArray(input));
-          return { json: body, bytes };
+          checkRequestSize(body, calls, Array.isArray(input));
+          return { json: body, bytes: new TextEncoder().encode(body).length };
         });
-        expect(withoutSuggestion(after)).toEqual(before);
+        if (sparse) expect('issues' in (after as object)).toBe('issues' in (before as object));
+        else expect(withoutSuggestion(after)).toEqual(before);
       }),
       { numRuns: REQUESTS },
     );
