@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { UsageError } from './args.js';
 import type { InputRow } from './input.js';
 import { typedTrait } from './reserved-traits.js';
-import { CALL_FIELDS } from '../wire.js';
+import { CALL_FIELDS, setOwn } from '../wire.js';
 import { CsvRecordCap, MAX_ROW_BYTES, OVERSIZED_CSV_MARK, OVERSIZED_PREFIX_BYTES, oversizedReason, type CsvRecordFlag } from './capped-lines.js';
 
 /** Bytes the parser reads in place of an oversized record: the mark, quoted. */
@@ -77,17 +77,15 @@ export function wireFromCells(columns: readonly Column[], cells: readonly string
   const call: Record<string, unknown> = {};
   let context: Record<string, unknown> | undefined;
   let traits: Record<string, unknown> | undefined;
-  const set = (target: Record<string, unknown>, key: string, value: unknown): void => {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  };
   for (let i = 0; i < columns.length; i++) {
     const raw = cells[i];
     const cell = trim ? raw?.trim() : raw;
     if (cell === undefined || cell === '') continue;
     const column = columns[i]!;
-    if (column.kind === 'field') set(call, column.name, cell);
-    else if (column.kind === 'context') set((context ??= {}), column.key, cell);
-    else set((traits ??= {}), column.name, typedTrait(column.name, cell));
+    // setOwn: a `__proto__` column is a key like any other, never a prototype
+    if (column.kind === 'field') setOwn(call, column.name, cell);
+    else if (column.kind === 'context') setOwn((context ??= {}), column.key, cell);
+    else setOwn((traits ??= {}), column.name, typedTrait(column.name, cell));
   }
   if (traits) call.traits = traits;
   if (context) call.context = context;
