@@ -172,6 +172,15 @@ describe('CSV columns', () => {
     expect(wireFromCells(columns, ['g', 'u', '', '', '', '', '', '', ''])).toEqual({ group_id: 'g', user_id: 'u' });
   });
 
+  it('a __proto__ or constructor column is a trait like any other, never a prototype', () => {
+    const columns = columnsOf(['group_id', 'user_id', '__proto__', 'constructor', 'context.__proto__']);
+    const call = wireFromCells(columns, ['g', 'u', 'a', 'b', 'c']);
+    const traits = call.traits as Record<string, unknown>;
+    expect(Object.getPrototypeOf(traits)).toBe(Object.prototype);
+    expect(Object.keys(traits)).toEqual(['__proto__', 'constructor']);
+    expect(JSON.stringify(call)).toBe('{"group_id":"g","user_id":"u","traits":{"__proto__":"a","constructor":"b"},"context":{"__proto__":"c"}}');
+  });
+
   it.each([
     [['group_id', 'plan'], /no user_id column/],
     [['user_id', 'plan'], /no group_id column/],
