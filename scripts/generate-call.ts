@@ -246,6 +246,7 @@ function read${name}(value: unknown, walk: Reading, issues: ValidationIssue[], a
         else ${careful}
     }
     if (walk.full) break;
+    if (walk.bytes > WALK_LIMIT) return pastLimit(walk, ${q(field)});
   }
   return out;
 }
@@ -255,8 +256,9 @@ function read${name}(value: unknown, walk: Reading, issues: ValidationIssue[], a
 /**
  * The reader of an open object whose own fields are camelCase (context): every key mapped to its wire
  * name (both names of a field given is an issue), each value read once; the copy is the mapped object
- * when every value is a string, number, boolean or null, else the careful copy of it. Reading the
- * object itself may throw: that stops the reading of the call, as a call that cannot be read.
+ * when every value is a string, number, boolean or null, else the careful copy of it. A key or value
+ * that cannot be read (a getter or Proxy that throws) is named, the object left out, and the rest of
+ * the call read.
  */
 function camelReader(schemas: Schemas, name: string, field: string): string {
   const fields = fieldsOf(schemas, name);
@@ -272,16 +274,30 @@ function camelReader(schemas: Schemas, name: string, field: string): string {
   });
   return `/** Reads \`value\` (the call's \`${field}\`) in one pass: keys mapped to wire names, each value read once. */
 function read${name}(value: unknown, walk: Reading, issues: ValidationIssue[], at: string): unknown {
-  if (!isPlainData(value)) return fromCareful(walk, copyValue(walk, value, ${q(field)}));
+  let keys: string[];
+  try {
+    if (!isPlainData(value)) return fromCareful(walk, copyValue(walk, value, ${q(field)}));
+    keys = Object.keys(value as object);
+  } catch {
+    issues.push({ path: \`\${at}.${field}\`, message: UNREADABLE });
+    walk.ok = false;
+    return OMIT;
+  }
   const mark = walk.bytes;
-  const keys = Object.keys(value as object);
   const out: Record<string, unknown> = {};
   walk.bytes += 2;
   let plain = true;
   ${renamed.map((f) => `let ${flag(f)} = false;`).join(' ')}
   for (let i = 0; i < keys.length; i++) {
     const name = keys[i]!;
-    const v = (value as Record<string, unknown>)[name];
+    let v: unknown;
+    try {
+      v = (value as Record<string, unknown>)[name];
+    } catch {
+      issues.push({ path: \`\${at}.${field}.\${name}\`, message: UNREADABLE });
+      walk.ok = false;
+      return OMIT;
+    }
     if (v === undefined) continue;
     switch (name) {
       ${grouped(cases)}
@@ -292,6 +308,7 @@ function read${name}(value: unknown, walk: Reading, issues: ValidationIssue[], a
         else plain = false;
         set(out, name, v);
     }
+    if (walk.bytes > WALK_LIMIT) return pastLimit(walk, ${q(field)});
   }
   if (plain && !walk.full) return out;
   // a value the one pass does not vouch for: the mapped object is copied carefully, from the start
@@ -368,7 +385,7 @@ export function callFile(spec: { components: { schemas: Schemas } }, header: str
   const rules = `/** The document's rules, as data: what src/schema-check.ts words for a call the one pass did not vouch for. */\nexport const SCHEMAS: Readonly<Record<string, RuleSchema>> = ${JSON.stringify(Object.fromEntries(reachable.map((n) => [n, ruleData(schemas[n]!)])), null, 2)};\n`;
   return `${header}/* eslint-disable */
 import { date, dateTime } from '../formats.js';
-import { OMIT, THREW, UNREADABLE, copyValue, setOwn as set, unreadable, type Reading } from '../json-safety.js';
+import { OMIT, THREW, UNREADABLE, WALK_LIMIT, copyValue, pastLimit, setOwn as set, unreadable, type Reading } from '../json-safety.js';
 import { fromCareful, isLowerCase, isPlainData, isoDate, notAField, twice } from '../call-reading.js';
 import type { RuleSchema } from '../schema-check.js';
 import type { ValidationIssue } from '../validation-issue.js';

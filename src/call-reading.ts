@@ -5,7 +5,7 @@
  * rules, and these words are written once.
  */
 import type { ValidationIssue } from './validation-issue.js';
-import { OMIT, THREW, isPlainObject, type Reading } from './json-safety.js';
+import { OMIT, THREW, UNREADABLE, isPlainObject, type Reading } from './json-safety.js';
 import { nearestName } from './option-check.js';
 
 /** What the careful path returned, for the reader: a value that threw is left out; the checks must run. */
@@ -29,13 +29,15 @@ export function isLowerCase(name: string): boolean {
   return true;
 }
 
-/** A `Date` → its ISO 8601 date-time (what the API takes), or an issue for an invalid one. */
+/** A `Date` → its ISO 8601 date-time (what the API takes), or an issue for an invalid one or one that cannot be read. */
 export function isoDate(value: Date, issues: ValidationIssue[], path: string): string | undefined {
-  if (Number.isNaN(value.getTime())) {
+  try {
+    if (!Number.isNaN(value.getTime())) return value.toISOString();
     issues.push({ path, message: 'is an invalid Date; pass a valid Date or an ISO 8601 string' });
-    return undefined;
+  } catch {
+    issues.push({ path, message: UNREADABLE });
   }
-  return value.toISOString();
+  return undefined;
 }
 
 /** A key that is not a field of a group call: named by its wire name (`group_id`) or misspelt (`trait`). */

@@ -16,7 +16,7 @@ import {
   type RequestOptions,
   type ResolvedOptions,
 } from './options.js';
-import { createTransport, type AttemptOptions, type Outgoing } from './transport.js';
+import { createTransport, type AttemptOptions, type CheckedResponse, type Outgoing } from './transport.js';
 import { redactorFor, type Redactor } from './redact.js';
 import { createLog } from './logger.js';
 import { checkRequestSize, prepareCall, prepareRequest, type PreparedCall } from './validate.js';
@@ -73,9 +73,9 @@ export class ThriveStack {
     // from here on, only the checked snapshot: a getter cannot answer differently later
     const options = checkClientOptions(given);
     const apiKey = resolveApiKey(options);
-    const resolved = (this.#options = resolveOptions(options));
-    this.baseUrl = resolved.baseUrl;
     const redact = (this.#redact = redactorFor(apiKey));
+    const resolved = (this.#options = resolveOptions(options, redact));
+    this.baseUrl = resolved.baseUrl;
     const log = createLog(options, redact);
     this.#headers = headersOf(resolved.defaultHeaders, undefined, apiKey);
     this.#immediate = attemptOf(resolved, {}, true);
@@ -101,7 +101,7 @@ export class ThriveStack {
    */
   group(calls: GroupCall | readonly GroupCall[], given?: RequestOptions): Promise<GroupResponse> {
     try {
-      const options = given === undefined ? undefined : checkRequestOptions(given);
+      const options = given === undefined ? undefined : checkRequestOptions(given, this.#redact);
       const prepared = prepareRequest(calls, this.#redact);
       const { body } = prepared;
       checkRequestSize(body, prepared.calls, Array.isArray(calls));
@@ -154,8 +154,10 @@ export class ThriveStack {
   /** One request through openapi-fetch: `body` is the JSON array, as sent; `headers` the caller's for this call. */
   async #post(body: string, attempt: AttemptOptions, headers: Record<string, string> | undefined): Promise<GroupResponse> {
     const sending: Sending = { headers: headers ? headersOf(this.#options.defaultHeaders, headers, undefined, this.#headers) : this.#headers, attempt };
-    const { data } = await this.#wire.POST('/api/group', { body: body as never, sending } as never);
-    return data as unknown as GroupResponse;
+    // the transport answers with a CheckedResponse: its checked answer is the result, whatever
+    // openapi-fetch makes of the server's headers (a stale `content-length: 0` would make `data` undefined)
+    const { response } = await this.#wire.POST('/api/group', { body: body as never, sending } as never);
+    return (response as unknown as CheckedResponse).answer;
   }
 }
 

@@ -116,7 +116,7 @@ function problem(walk: Reading, message: string): typeof OMIT {
  * carry, so that a call just over the limit is still measured exactly, and a value that expands without
  * end (shared references) is refused after a bounded walk.
  */
-const WALK_LIMIT = 2 * MAX_REQUEST_BYTES;
+export const WALK_LIMIT = 2 * MAX_REQUEST_BYTES;
 
 /**
  * Adds `n` bytes to the call's count; past `WALK_LIMIT` the walk stops, with one problem where it
@@ -274,6 +274,18 @@ export function copyValue(walk: Reading, value: unknown, name: string, entry?: s
 /** The entry `name` of the call's `field` could not be read: the whole field is dropped, as the careful copy does. */
 export function unreadable(walk: Reading, field: string, name: string): void {
   report(walk, [field, name], UNREADABLE);
+}
+
+/**
+ * The reader's own loops (over a flat `traits` or `context`) passed `WALK_LIMIT`: the walk stops there
+ * too, with the problem told at the field, so a flat object of a million entries is not copied whole.
+ */
+export function pastLimit(walk: Reading, field: string): typeof OMIT {
+  if (!walk.full) {
+    walk.full = true;
+    report(walk, [field], `holds more than ${MAX_REQUEST_BYTES.toLocaleString('en-US')} bytes of JSON (shared objects count each time they appear), more than one request can carry`);
+  }
+  return OMIT;
 }
 
 /** Sets a key as plain data: `__proto__` becomes an own property, never a prototype. */

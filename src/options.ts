@@ -1,6 +1,7 @@
 /** Client options: what can be set, the defaults, and the checks made at construction. */
-import { DEFAULT_BASE_URL, MAX_CALLS_PER_REQUEST } from './generated/constants.js';
+import { DEFAULT_BASE_URL, MAX_CALLS_PER_REQUEST, MAX_REQUEST_BYTES } from './generated/constants.js';
 import { ConfigurationError } from './errors.js';
+import type { Redactor } from './redact.js';
 import { environment } from './runtime.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import type { DebugEvent } from './transport.js';
@@ -75,6 +76,7 @@ export const CLIENT_RULES = {
   maxBatchSize: { type: 'integer', min: 1, max: MAX_CALLS_PER_REQUEST },
   flushInterval: { type: 'ms', min: 0 },
   maxQueueSize: { type: 'integer', min: 1 },
+  maxQueueBytes: { type: 'integer', min: MAX_REQUEST_BYTES },
   maxConcurrentRequests: { type: 'integer', min: 1, max: 1_000 },
   onError: { type: 'function' },
   onDelivered: { type: 'function' },
@@ -191,32 +193,33 @@ const FETCH_ALLOWS = /^(connection:[\t ]*(close|keep-alive)|te:[\t ]*trailers)[\
  * API key's header, nor one fetch cannot send (above). Values are never echoed (they may be secrets of
  * their own).
  */
-export function checkHeaders(option: string, headers: Record<string, string> | undefined): void {
+export function checkHeaders(option: string, headers: Record<string, string> | undefined, redact: Redactor = (text) => text): void {
   for (const name of Object.keys(headers ?? {})) {
+    const shown = JSON.stringify(redact(name)); // a careless caller may paste `x-api-key: <key>` as a name
     const lower = name.toLowerCase();
     if (lower === 'x-api-key') {
       throw new ConfigurationError(`Set the API key with \`apiKey\` when creating the client, not in \`${option}\`.`);
     }
     if (!HEADER_NAME.test(name)) {
-      throw new ConfigurationError(`\`${option}\` names a header ${JSON.stringify(name)}, which is not a valid header name.`);
+      throw new ConfigurationError(`\`${option}\` names a header ${shown}, which is not a valid header name.`);
     }
     if (!HEADER_VALUE.test(headers![name]!)) {
       throw new ConfigurationError(
-        `\`${option}\`: the value of the header "${name}" holds a line break, a NUL or another character a header cannot carry.`,
+        `\`${option}\`: the value of the header ${shown} holds a line break, a NUL or another character a header cannot carry.`,
       );
     }
     if (Object.hasOwn(FETCH_HEADERS, lower) && !FETCH_ALLOWS.test(`${lower}:${headers![name]}`)) {
-      throw new ConfigurationError(`\`${option}\`: the header "${name}" cannot be sent (${FETCH_HEADERS[lower]}). Remove it.`);
+      throw new ConfigurationError(`\`${option}\`: the header ${shown} cannot be sent (${FETCH_HEADERS[lower]}). Remove it.`);
     }
   }
 }
 
-export function resolveOptions(options: ClientOptions): ResolvedOptions {
+export function resolveOptions(options: ClientOptions, redact?: Redactor): ResolvedOptions {
   const fetchImpl = options.fetch;
   if (!fetchImpl && typeof globalThis.fetch !== 'function') {
     throw new ConfigurationError('No `fetch` in this runtime: pass one as the `fetch` option.');
   }
-  checkHeaders('defaultHeaders', options.defaultHeaders);
+  checkHeaders('defaultHeaders', options.defaultHeaders, redact);
   return {
     baseUrl: resolveBaseUrl(options),
     fetch: fetchImpl,
@@ -238,9 +241,9 @@ export function checkEnqueueOptions(options: unknown): EnqueueOptions {
   return checkOptions<EnqueueOptions>('enqueue()', options, ENQUEUE_RULES);
 }
 
-export function checkRequestOptions(options: unknown): RequestOptions {
+export function checkRequestOptions(options: unknown, redact?: Redactor): RequestOptions {
   const checked = checkOptions<RequestOptions>('group()', options, REQUEST_RULES);
-  checkHeaders('headers', checked.headers);
+  checkHeaders('headers', checked.headers, redact);
   return checked;
 }
 

@@ -61,6 +61,12 @@ export interface QueueOptions {
    * the new call (returns `false` and reports it to `onError` as `dropped`); `enqueueAsync()` waits.
    */
   maxQueueSize?: number | undefined;
+  /**
+   * Most characters of JSON the queue holds, waiting or in flight (default 64,000,000, at least
+   * 2,000,000): full past it as past `maxQueueSize` (a call alone in the queue always fits). Calls that
+   * share one large value (a default avatar as a data URL) each hold their own copy of it once queued.
+   */
+  maxQueueBytes?: number | undefined;
   /** Most batch requests in flight at once (default 4). */
   maxConcurrentRequests?: number | undefined;
   /**
@@ -84,6 +90,7 @@ export const QUEUE_DEFAULTS = {
   flushAt: 100,
   flushInterval: 5_000,
   maxQueueSize: 10_000,
+  maxQueueBytes: 64_000_000,
   maxConcurrentRequests: 4,
 } as const;
 
@@ -100,6 +107,12 @@ export const FAILURE_SUMMARY_INTERVAL = 5_000;
  */
 export const REFUSED_BATCHES_BEFORE_GIVING_UP = 3;
 export const REFUSED_CALLS_BEFORE_GIVING_UP = 100;
+/**
+ * However few batches there are: once this many calls in a row were refused one by one, with nothing
+ * delivered anywhere in between, the API refuses everything (twice the run of bad calls among good ones
+ * the queue promises to isolate).
+ */
+export const REFUSED_RUN_BEFORE_GIVING_UP = 200;
 
 /**
  * The longest a throttle pause (`pausedUntil`) holds the queue back, in ms, counted from when the queue

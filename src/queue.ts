@@ -7,7 +7,7 @@
  * one small entry each; a request's body is encoded to UTF-8 once (`call-bytes.ts`).
  *
  * Guarantees: every call is delivered, reported to `onError`, or listed as pending by `close()`;
- * the queue holds at most `maxQueueSize` calls; its timers never keep a process alive, but a process
+ * the queue holds at most `maxQueueSize` calls and `maxQueueBytes` of their JSON; its timers never keep a process alive, but a process
  * that ends naturally waits for the queue to drain first (one process-wide hook, `exit-hook.ts`, none in browsers); it
  * never rejects a promise nobody awaits; hooks run outside its call stack and never change outcomes.
  */
@@ -19,6 +19,7 @@ import {
   QUEUE_DEFAULTS,
   REFUSED_BATCHES_BEFORE_GIVING_UP,
   REFUSED_CALLS_BEFORE_GIVING_UP,
+  REFUSED_RUN_BEFORE_GIVING_UP,
   type Delivery,
   type DeliveryFailure,
   type QueueOptions,
@@ -127,6 +128,7 @@ export class BatchQueue {
   readonly #maxBatchSize: number;
   readonly #flushInterval: number;
   readonly #maxQueueSize: number;
+  readonly #maxQueueBytes: number;
   readonly #maxConcurrent: number;
 
   /** Calls waiting to be sent, oldest first. */
@@ -134,12 +136,15 @@ export class BatchQueue {
   /** At least this many bytes wait: the calls' text length (each UTF-16 unit is one byte or more). */
   #waitingBytes = 0;
   readonly #inFlight = new Set<Batch>();
-  /** Calls waiting or in flight. */
+  /** Calls waiting or in flight, and the characters of their JSON. */
   #held = 0;
+  #heldChars = 0;
   #seq = 0;
   /** Waiting calls with a seq up to this are sent without waiting for `flushAt`. */
   #drainUntil = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #pumping = false;
+  #pumpAgain = false;
   /** Wakes the pump when a throttle pause ends. */
   #pauseTimer: ReturnType<typeof setTimeout> | undefined;
   #stopThrottle: (() => void) | undefined;
@@ -187,6 +192,7 @@ export class BatchQueue {
     this.#flushInterval = options.flushInterval ?? QUEUE_DEFAULTS.flushInterval;
     if (!(this.#flushInterval >= 0)) throw new QueueError(`\`flushInterval\` must be a non-negative number of ms.`);
     this.#maxQueueSize = positiveInteger('maxQueueSize', options.maxQueueSize, QUEUE_DEFAULTS.maxQueueSize);
+    this.#maxQueueBytes = positiveInteger('maxQueueBytes', options.maxQueueBytes, QUEUE_DEFAULTS.maxQueueBytes);
     this.#maxBatchSize = Math.min(positiveInteger('maxBatchSize', options.maxBatchSize, MAX_CALLS_PER_REQUEST), MAX_CALLS_PER_REQUEST);
     // A send can never wait for more calls than the queue itself can hold.
     this.#flushAt = Math.min(positiveInteger('flushAt', options.flushAt, QUEUE_DEFAULTS.flushAt), this.#maxQueueSize);
@@ -206,13 +212,16 @@ export class BatchQueue {
   add(call: PreparedCall, tag?: unknown): boolean {
     this.#assertOpen('enqueue');
     const entry = this.#entry(call, tag);
-    if (this.#held >= this.#maxQueueSize || this.#roomWaiters.length > 0) {
+    if (!this.#hasRoom(entry) || this.#roomWaiters.length > 0) {
+      const full = this.#held >= this.#maxQueueSize
+        ? `${this.#maxQueueSize} calls waiting or in flight`
+        : `${this.#heldChars.toLocaleString('en-US')} characters of JSON waiting or in flight; maxQueueBytes is ${this.#maxQueueBytes.toLocaleString('en-US')}`;
       this.#drop(
         call,
         tag,
         new QueueError(
-          `The queue is full (${this.#maxQueueSize} calls waiting or in flight); this call was not queued. ` +
-            'Use `await enqueueAsync()` to wait for room, or raise `maxQueueSize`.',
+          `The queue is full (${full}); this call was not queued. ` +
+            'Use `await enqueueAsync()` to wait for room, or raise `maxQueueSize` (`maxQueueBytes`).',
         ),
       );
       return false;
@@ -225,7 +234,7 @@ export class BatchQueue {
   addAsync(call: PreparedCall, tag?: unknown): Promise<void> {
     this.#assertOpen('enqueueAsync');
     const entry = this.#entry(call, tag);
-    if (this.#held < this.#maxQueueSize && this.#roomWaiters.length === 0) {
+    if (this.#hasRoom(entry) && this.#roomWaiters.length === 0) {
       this.#admit(entry);
       return RESOLVED;
     }
@@ -309,7 +318,7 @@ export class BatchQueue {
     this.#abandoned = true;
     this.#waiting = [];
     this.#inFlight.clear();
-    this.#held = 0;
+    this.#held = this.#heldChars = 0;
     for (const request of this.#requests) request.abort(new QueueError('close() timed out'));
     for (const waiter of this.#flushWaiters.splice(0)) waiter.resolve();
   }
@@ -342,8 +351,14 @@ export class BatchQueue {
     }
   }
 
+  /** Room for this call: under `maxQueueSize` calls, and under `maxQueueBytes` with it (or alone in the queue). */
+  #hasRoom(entry: Entry): boolean {
+    return this.#held < this.#maxQueueSize && (this.#held === 0 || this.#heldChars + entry.json.length <= this.#maxQueueBytes);
+  }
+
   #admit(entry: Entry): void {
     entry.seq = ++this.#seq;
+    this.#heldChars += entry.json.length;
     this.#waiting.push(entry);
     this.#waitingBytes += entry.json.length + 1;
     if (this.#held++ === 0) holdForExit(this, true);
@@ -405,11 +420,29 @@ export class BatchQueue {
     return allowed - this.#inFlight.size;
   }
 
+  /**
+   * Starts the sends that are due. Not re-entered: a throttle's code (run by `#room()`) that enqueues or
+   * flushes asks this pump to go round once more instead of starting a second one inside it.
+   */
   #pump(): void {
     if (this.#abandoned) return;
-    // a send that starts takes everything waiting now, in as many requests as it needs
-    if (this.#waiting.length >= this.#flushAt || this.#waitingBytes >= MAX_REQUEST_BYTES) this.#drainUntil = this.#seq;
-    while (this.#waiting.length > 0 && this.#room() > 0 && this.#waiting[0]!.seq <= this.#drainUntil) this.#start(this.#take());
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpAgain = false;
+        // a send that starts takes everything waiting now, in as many requests as it needs
+        if (this.#waiting.length >= this.#flushAt || this.#waitingBytes >= MAX_REQUEST_BYTES) this.#drainUntil = this.#seq;
+        while (this.#waiting.length > 0 && this.#room() > 0 && this.#waiting.length > 0 && this.#waiting[0]!.seq <= this.#drainUntil) {
+          this.#start(this.#take());
+        }
+      } while (this.#pumpAgain && !this.#abandoned);
+    } finally {
+      this.#pumping = false;
+    }
     if (this.#waiting.length > 0 && this.#timer === undefined && !this.#drained) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
@@ -454,6 +487,7 @@ export class BatchQueue {
       if (this.#abandoned) return;
       this.#inFlight.delete(batch);
       this.#held -= batch.entries.length;
+      for (const entry of batch.entries) this.#heldChars -= entry.json.length;
       this.#settled();
     });
   }
@@ -463,11 +497,13 @@ export class BatchQueue {
    * but against a server that refuses everything it costs 2 requests per call. So it is checked at every
    * halving, also of batches already in flight: once `REFUSED_BATCHES_BEFORE_GIVING_UP` batches have each
    * had `REFUSED_CALLS_BEFORE_GIVING_UP` calls (or all of theirs, if fewer) refused, and none delivered,
-   * with nothing delivered anywhere in between, refused batches are failed whole instead of halved; any
-   * delivery restores halving.
+   * with nothing delivered anywhere in between (or, however few batches, once
+   * `REFUSED_RUN_BEFORE_GIVING_UP` calls in a row were refused), refused batches are failed whole
+   * instead of halved; any delivery restores halving.
    */
   get #refusesEverything(): boolean {
-    return this.#refusingBatches >= REFUSED_BATCHES_BEFORE_GIVING_UP && this.#refusedCalls >= REFUSED_CALLS_BEFORE_GIVING_UP;
+    const calls = this.#refusedCalls;
+    return (this.#refusingBatches >= REFUSED_BATCHES_BEFORE_GIVING_UP && calls >= REFUSED_CALLS_BEFORE_GIVING_UP) || calls >= REFUSED_RUN_BEFORE_GIVING_UP;
   }
 
   #refused(batch: Batch, calls: number): void {
@@ -540,7 +576,7 @@ export class BatchQueue {
   }
 
   #settled(): void {
-    while (this.#roomWaiters.length > 0 && this.#held < this.#maxQueueSize) {
+    while (this.#roomWaiters.length > 0 && this.#hasRoom(this.#roomWaiters[0]!.entry)) {
       const waiter = this.#roomWaiters.shift()!;
       this.#admit(waiter.entry);
       waiter.resolve();

@@ -30,10 +30,10 @@ const UNSAFE = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
  * selectors, the tags U+E0000-E007F, the Hangul fillers, the soft hyphen...) and the format characters;
  * and a header's bytes read as latin-1, where such a character sent UTF-8 encoded (U+200E as E2 80 8E)
  * is left as a visible "â" once its C1 bytes are stripped. In a raw JSON body (a debug event, a log
- * line), the same written as an escape, as Python's json.dumps writes them (`\u200e`): escapes of
- * anything but visible ASCII (those of the key's own characters are the redactor's).
+ * line), the same written as an escape, as JSON writers write them (`\n`, `\t`, `\u200e`, `\u0020`):
+ * escapes of anything but visible ASCII (those of the key's own characters are the redactor's).
  */
-const SPLITTERS = /(?:[^\x21-\x7e]|\\u(?!00[2-7])[0-9a-f]{4})+/gi;
+const SPLITTERS = /(?:[^\x21-\x7e]|\\[bfnrt]|\\u(?!00(?:2[1-9a-f]|[3-6][0-9a-f]|7[0-9a-e]))[0-9a-f]{4})+/gi;
 
 /** What is shown instead of a text that held the key split apart (by a line break, a zero-width space...). */
 export const SPLIT_KEY_TEXT = "[REDACTED: the server's text held the API key]";

@@ -10,7 +10,7 @@
  * is `redirected`, or comes from another URL) makes the call throw a `RedirectError`.
  */
 import { openapiFetch, type WireClient } from './openapi-client.js';
-import { resolveBaseUrl } from './options.js';
+import { resolveApiKey, resolveBaseUrl } from './options.js';
 import { redirectOf } from './answer.js';
 import { ConfigurationError, errorFromResponse } from './errors.js';
 import { redactHeaders, redactorFor } from './redact.js';
@@ -60,7 +60,10 @@ function refuseGuarded(init: unknown): void {
 
 export function createWireClient(options: WireClientOptions): WireClient {
   const baseUrl = resolveBaseUrl(options);
-  const client = openapiClient({ ...options, baseUrl, fetch: manualRedirects(options.fetch, options.apiKey, baseUrl) });
+  // the key checked as `new ThriveStack()` checks it (trimmed; one a header cannot carry refused without
+  // being shown), except that an empty key is sent as it is: the low-level client may test a 401
+  const apiKey = options.apiKey === '' ? '' : resolveApiKey({ apiKey: options.apiKey });
+  const client = openapiClient({ ...options, apiKey, baseUrl, fetch: manualRedirects(options.fetch, apiKey, baseUrl) });
   const guarded = { ...client } as Record<string, unknown>;
   for (const method of METHODS) {
     const call = client[method] as (url: unknown, init?: unknown) => unknown;

@@ -8,7 +8,10 @@
  * The differences made on purpose: a field that is not a call's and resembles one now says which
  * (`; did you mean "traits"?`), a suffix removed before comparing; and a hole in the array given to
  * `group()` is told as what is not a group call (the reference skipped holes, then said "expected an
- * object"): for a sparse array only the verdict is compared.
+ * object"): for a sparse array only the verdict is compared; and a context key or value, or a Date,
+ * that cannot be read is named where it is and the rest of the call is still read (the reference
+ * stopped reading the call and named only `call`): where the reference says the call could not be
+ * read, only the verdict is compared.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -184,6 +187,10 @@ function outcome(run: () => { json: string; bytes: number }): unknown {
   }
 }
 
+/** The reference stopped reading a call at a value that could not be read, and named only the call. */
+const stoppedReading = (o: unknown): boolean =>
+  ((o as { issues?: Array<{ path: string; message: string }> }).issues ?? []).some((i) => /^calls?(\[\d+\])?$/.test(i.path) && i.message.startsWith('could not be read'));
+
 /** The one change made on purpose: misspelt call fields now say which field was meant. */
 const withoutSuggestion = (o: unknown): unknown => {
   const issues = (o as { issues?: Array<{ path: string; message: string }> }).issues;
@@ -204,7 +211,8 @@ describe('the one-pass reader agrees with the pipeline it replaced', () => {
           return { json, bytes: new TextEncoder().encode(json).length };
         });
         if ((before as { issues?: unknown }).issues) refused++;
-        expect(withoutSuggestion(after)).toEqual(before);
+        if (stoppedReading(before)) expect('issues' in (after as object)).toBe(true);
+        else expect(withoutSuggestion(after)).toEqual(before);
       }),
       { numRuns: CALLS },
     );
@@ -227,7 +235,7 @@ describe('the one-pass reader agrees with the pipeline it replaced', () => {
           checkRequestSize(body, calls, Array.isArray(input));
           return { json: body, bytes: new TextEncoder().encode(body).length };
         });
-        if (sparse) expect('issues' in (after as object)).toBe('issues' in (before as object));
+        if (sparse || stoppedReading(before)) expect('issues' in (after as object)).toBe('issues' in (before as object));
         else expect(withoutSuggestion(after)).toEqual(before);
       }),
       { numRuns: REQUESTS },

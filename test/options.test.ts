@@ -30,6 +30,7 @@ const NUMERIC: Array<{ name: keyof ClientOptions; refused: unknown[]; accepted: 
   { name: 'flushAt', refused: [Number.NaN, -1, 0, 2.5, '10', Infinity], accepted: [1, 5_000] },
   { name: 'maxBatchSize', refused: [Number.NaN, -1, 0, 2.5, '10', Infinity, 1_001], accepted: [1, 1_000] },
   { name: 'flushInterval', refused: [Number.NaN, -1, '5000', Infinity, OVER_TIMER], accepted: [0, 2 ** 31 - 1] },
+  { name: 'maxQueueBytes', refused: [Number.NaN, -1, 0, 1_999_999, 2.5e6 + 0.5, '64000000', Infinity], accepted: [2_000_000, 64_000_000] },
   { name: 'maxQueueSize', refused: [Number.NaN, -1, 0, 1.5, '100', Infinity], accepted: [1, 1_000_000] },
   { name: 'maxConcurrentRequests', refused: [Number.NaN, -1, 0, 1.5, '4', Infinity, 1_001], accepted: [1, 1_000] },
 ];
@@ -297,13 +298,13 @@ describe('headers fetch refuses, or that break every request', () => {
   ])('%s: %s is refused at construction and per call, naming the header, and nothing is sent', async (name, value, reason) => {
     const { requests, fetch } = spyFetch();
     const error = configurationError(() => new ThriveStack({ apiKey: 'k', fetch, defaultHeaders: { 'x-ok': '1', [name]: value } }));
-    expect(error.message).toContain(`\`defaultHeaders\`: the header "${name}" cannot be sent`);
+    expect(error.message).toContain(`\`defaultHeaders\`: the header ${JSON.stringify(name)} cannot be sent`);
     expect(error.message).toMatch(reason);
     expect(error.message).toMatch(/Remove it/);
     const client = new ThriveStack({ apiKey: 'k', baseUrl: 'http://127.0.0.1:9', fetch });
     const perCall = await client.group(call, { headers: { [name]: value } }).catch((e: unknown) => e);
     expect(perCall).toBeInstanceOf(ConfigurationError);
-    expect((perCall as Error).message).toContain(`\`headers\`: the header "${name}" cannot be sent`);
+    expect((perCall as Error).message).toContain(`\`headers\`: the header ${JSON.stringify(name)} cannot be sent`);
     expect(requests).toHaveLength(0);
   });
 

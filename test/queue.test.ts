@@ -86,6 +86,20 @@ describe('when batches are sent', () => {
     expect(s.log.map((r) => r.calls).sort((a, b) => b - a)).toEqual([1_000, 1_000, 500]);
   });
 
+  it('maxQueueBytes bounds the JSON held: past it enqueue() drops (saying so) and enqueueAsync() waits; a call alone always fits', async () => {
+    const { s, client, failures } = await setup({ plan: () => ({ type: 'slow', delayMs: 30 }) }, { maxQueueBytes: 2_000_000, flushAt: 1 });
+    const big = (i: number) => call(i, { traits: { description: 'x'.repeat(900_000) } });
+    expect(client.enqueue(big(1))).toBe(true);
+    expect(client.enqueue(big(2))).toBe(true);
+    expect(client.enqueue(big(3))).toBe(false); // 2.7 million characters would be held
+    await vi.waitFor(() => expect(failures).toHaveLength(1));
+    expect(failures[0]!.kind).toBe('dropped');
+    expect(failures[0]!.error.message).toMatch(/characters of JSON waiting or in flight; maxQueueBytes is 2,000,000/);
+    await client.enqueueAsync(big(4)); // waits for room, then is queued
+    await client.flush();
+    expect(s.accepted.map((c) => c.group_id).sort()).toEqual(['acct-1', 'acct-2', 'acct-4']);
+  });
+
   it('maxBatchSize caps every request', async () => {
     const { s, client } = await setup({}, { flushAt: 1, maxBatchSize: 10, maxConcurrentRequests: 1 });
     for (let i = 0; i < 95; i++) client.enqueue(call(i));
