@@ -521,7 +521,7 @@ export class BatchQueue {
   }
 
   /** Sends entries (all or part of `batch`); a 400 on several calls is isolated by halving, so good calls still arrive. */
-  async #deliver(batch: Batch, entries: Entry[]): Promise<void> {
+  async #deliver(batch: Batch, entries: Entry[], probe = false): Promise<void> {
     const request = new AbortController();
     this.#requests.add(request);
     try {
@@ -530,11 +530,15 @@ export class BatchQueue {
     } catch (error) {
       if (this.#abandoned) return;
       if (error instanceof BadRequestError) {
-        if (entries.length > 1 && !this.#refusesEverything) {
+        // halved down to the refused calls; past the budget, split once all the same (a probe): a half
+        // the API accepts is a delivery, which restores halving (so good calls queued after a long run
+        // of refused ones, as on a resume that skips the good rows, are still delivered)
+        const everything = this.#refusesEverything;
+        if (entries.length > 1 && (!everything || !probe)) {
           this.#requests.delete(request);
           const half = Math.ceil(entries.length / 2);
-          await this.#deliver(batch, entries.slice(0, half));
-          if (!this.#abandoned) await this.#deliver(batch, entries.slice(half));
+          await this.#deliver(batch, entries.slice(0, half), everything);
+          if (!this.#abandoned) await this.#deliver(batch, entries.slice(half), everything);
           return;
         }
         this.#refused(batch, entries.length);
