@@ -16,6 +16,7 @@ import { enqueuePrepared } from '../client.js';
 import { CONNECTION_OPTIONS, UsageError, helpText, integerOption, parseCommand, type CommandSpec } from './args.js';
 import { Checkpoint, CheckpointError, checkpointIdentity, damageText, rowKey, type AppendIO } from './checkpoint.js';
 import { CheckpointLock } from './lock.js';
+import { checkpointFile } from './checkpoint-file.js';
 import { NESTING_REASON } from './nesting.js';
 import { apiKeyFrom, cliWords, connectionOptions, createClient, oneLine } from './connection.js';
 import { formatOf, openInput, type InputRow } from './input.js';
@@ -173,9 +174,11 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
 
   // Usage errors first, before anything is opened for writing.
   const named: NamedPath[] = [{ role: 'the input', path: file }];
+  // the checkpoint's real path: one lock and one file however it is named (a symbolic link stays a link)
+  const checkpointReal = checkpointPath === undefined ? undefined : checkpointFile(checkpointPath);
   if (checkpointPath !== undefined) {
     named.push({ role: '--checkpoint', path: checkpointPath });
-    named.push({ role: "--checkpoint's lock file", path: `${checkpointPath}.lock` });
+    named.push({ role: "--checkpoint's lock file", path: `${checkpointReal}.lock` });
   }
   if (rejectsPath !== undefined) named.push({ role: '--rejects', path: rejectsPath });
   assertDistinct(named);
@@ -187,9 +190,9 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
   if (checkpointPath !== undefined) {
     // the client checks --base-url first (a usage error), so the checkpoint names the API it really sends to
     const baseUrl = createClient(apiKey!, options!).baseUrl;
-    lock = CheckpointLock.take(checkpointPath);
+    lock = CheckpointLock.take(checkpointPath, { file: checkpointReal });
     try {
-      checkpoint = Checkpoint.load(checkpointPath, checkpointIdentity(baseUrl, apiKey!), seams.checkpointIO);
+      checkpoint = Checkpoint.load(checkpointPath, checkpointIdentity(baseUrl, apiKey!), seams.checkpointIO, checkpointReal);
     } catch (error) {
       lock.release();
       if (error instanceof CheckpointError) throw new UsageError(error.message);

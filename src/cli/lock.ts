@@ -120,6 +120,8 @@ const shown = (text: string): string => safeText(text, (t) => t, 80);
 export interface TakeOptions {
   /** Tokens to use instead of random ones (tests: a temp path known in advance). */
   token?: () => string;
+  /** Where the checkpoint really is (`checkpointFile()`): the lock is beside it, whatever name it was given by. */
+  file?: string;
 }
 
 export class CheckpointLock {
@@ -137,7 +139,7 @@ export class CheckpointLock {
    * still runs cannot be told, or the lock cannot be written).
    */
   static take(checkpointPath: string, options: TakeOptions = {}): CheckpointLock {
-    const path = `${checkpointPath}.lock`;
+    const path = `${options.file ?? checkpointPath}.lock`;
     const { temp, record, text } = writeTemp(checkpointPath, path, options);
     try {
       let partialReads = 0;
