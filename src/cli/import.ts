@@ -184,25 +184,26 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
   assertDistinct(named);
   const input = openInput(file);
   const apiKey = dryRun ? undefined : apiKeyFrom(values, io.env);
-  const options = dryRun ? undefined : connectionOptions(values, io.env, { maxRetries: IMPORT_MAX_RETRIES });
+  const connection = dryRun ? undefined : connectionOptions(values, io.env, { maxRetries: IMPORT_MAX_RETRIES });
+  const options = connection?.options;
   let lock: CheckpointLock | undefined;
   let checkpoint: Checkpoint | undefined;
-  if (checkpointPath !== undefined) {
-    // the client checks --base-url first (a usage error), so the checkpoint names the API it really sends to
-    const baseUrl = createClient(apiKey!, options!).baseUrl;
-    lock = CheckpointLock.take(checkpointPath, { file: checkpointReal });
-    try {
-      checkpoint = Checkpoint.load(checkpointPath, checkpointIdentity(baseUrl, apiKey!), seams.checkpointIO, checkpointReal);
-    } catch (error) {
-      lock.release();
-      if (error instanceof CheckpointError) throw new UsageError(error.message);
-      throw error;
-    }
-  }
   try {
+    if (checkpointPath !== undefined) {
+      // the client checks --base-url first (a usage error), so the checkpoint names the API it really sends to
+      const baseUrl = createClient(apiKey!, options!).baseUrl;
+      lock = CheckpointLock.take(checkpointPath, { file: checkpointReal });
+      try {
+        checkpoint = Checkpoint.load(checkpointPath, checkpointIdentity(baseUrl, apiKey!), seams.checkpointIO, checkpointReal);
+      } catch (error) {
+        if (error instanceof CheckpointError) throw new UsageError(error.message);
+        throw error;
+      }
+    }
     return await importRows();
   } finally {
     lock?.release();
+    connection?.release(); // a proxy's tunnel that never answered must not keep the process alive
   }
 
   async function importRows(): Promise<number> {
