@@ -173,7 +173,9 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
   const rejectsPath = values.rejects as string | undefined;
 
   // Usage errors first, before anything is opened for writing.
-  const named: NamedPath[] = [{ role: 'the input', path: file }];
+  const named: NamedPath[] = [{ role: 'the input', path: file, readOnly: true }];
+  const keyFile = values['api-key-file'] as string | undefined;
+  if (keyFile !== undefined) named.push({ role: '--api-key-file', path: keyFile, readOnly: true });
   // the checkpoint's real path: one lock and one file however it is named (a symbolic link stays a link)
   const checkpointReal = checkpointPath === undefined ? undefined : checkpointFile(checkpointPath);
   if (checkpointPath !== undefined) {
