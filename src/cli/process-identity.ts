@@ -103,7 +103,9 @@ export function parseRecord(text: string): ProcessRecord | undefined {
   const r = value as Record<string, unknown>;
   const strings = ['token', 'host', 'boot', 'pidns', 'start', 'since'] as const;
   if (!strings.every((k) => typeof r[k] === 'string') || !Number.isSafeInteger(r.pid) || (r.pid as number) <= 0) return undefined;
-  if ((r.token as string).length === 0) return undefined;
+  // this version writes 32 hex digits; a takeover's claim file is named after the token, so one too long
+  // for a file name (or with other characters) is not a record this version wrote: its holder is unknown
+  if (!/^[\w-]{1,64}$/.test(r.token as string)) return undefined;
   return value as ProcessRecord;
 }
 
