@@ -27,7 +27,7 @@ import { RateGate } from './rate-gate.js';
 import { ByteBudget } from './byte-budget.js';
 import { readCsv } from './read-csv.js';
 import { readNdjson } from './read-ndjson.js';
-import { RejectsWriter } from './rejects.js';
+import { NDJSON_ROWS_COMMAND, RejectsWriter } from './rejects.js';
 import { issueInCliWords } from './issue-words.js';
 import { safeText } from '../safe-text.js';
 
@@ -402,7 +402,7 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
         if (format === 'ndjson' && looksLikeNdjsonRejects(row.wire)) {
           progress.log(
             'thrivestack import: warning: this looks like a rejects file ({"line","reason","row"}); import the rows it holds instead: ' +
-              'jq -r .row rejects.ndjson > fixed.ndjson',
+              NDJSON_ROWS_COMMAND,
           );
         }
       }

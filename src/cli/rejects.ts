@@ -10,6 +10,14 @@ import { once } from 'node:events';
 import { UsageError } from './args.js';
 import type { InputFormat } from './input.js';
 
+/**
+ * The shell command that keeps the original rows of an NDJSON rejects file (the guide shows the same):
+ * Node is there wherever the command runs, jq may not be.
+ */
+export const NDJSON_ROWS_COMMAND =
+  `node -e 'for (const l of require("fs").readFileSync(0, "utf8").split("\\n")) if (l) console.log(JSON.parse(l).row)' ` +
+  '< rejects.ndjson > fixed.ndjson';
+
 /** One CSV field, quoted when it must be (RFC 4180). */
 export function csvField(value: string): string {
   return /[",\r\n]/.test(value) || /^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
