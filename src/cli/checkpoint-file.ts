@@ -15,15 +15,22 @@ import { statSync } from 'node:fs';
 import { UsageError } from './args.js';
 import { canonicalPath } from './paths.js';
 
-/** The real path of the checkpoint named `path` (of its directory, for a new one); `UsageError` when it cannot be used. */
+/** The real path of the checkpoint named `path` (of its directory and its name, for a new one). */
 export function checkpointFile(path: string): string {
-  const real = canonicalPath(path);
+  return canonicalPath(path);
+}
+
+/**
+ * Throws `UsageError` when the checkpoint at `real` (named `path`) cannot be used: not a regular file,
+ * or more than one hard link. Called after the paths check, which says more when it is the input.
+ */
+export function assertUsableCheckpoint(path: string, real: string): void {
   let stats;
   try {
     stats = statSync(real);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return real; // a new checkpoint: created there
+    if (code === 'ENOENT') return; // a new checkpoint: created there
     throw new UsageError(`cannot read --checkpoint ${path}: ${code ?? (error as Error).message}`);
   }
   if (!stats.isFile()) {
@@ -36,5 +43,4 @@ export function checkpointFile(path: string): string {
         'into two checkpoints. Keep one name (delete the other links; a symbolic link is fine) and run again',
     );
   }
-  return real;
 }

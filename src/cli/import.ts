@@ -16,7 +16,7 @@ import { enqueuePrepared } from '../client.js';
 import { CONNECTION_OPTIONS, UsageError, helpText, integerOption, parseCommand, type CommandSpec } from './args.js';
 import { Checkpoint, CheckpointError, checkpointIdentity, damageText, rowKey, type AppendIO } from './checkpoint.js';
 import { CheckpointLock } from './lock.js';
-import { checkpointFile } from './checkpoint-file.js';
+import { assertUsableCheckpoint, checkpointFile } from './checkpoint-file.js';
 import { NESTING_REASON } from './nesting.js';
 import { apiKeyFrom, cliWords, connectionOptions, createClient, oneLine } from './connection.js';
 import { formatOf, openInput, type InputRow } from './input.js';
@@ -184,6 +184,7 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
   }
   if (rejectsPath !== undefined) named.push({ role: '--rejects', path: rejectsPath });
   assertDistinct(named);
+  if (checkpointPath !== undefined) assertUsableCheckpoint(checkpointPath, checkpointReal!);
   const input = openInput(file);
   const apiKey = dryRun ? undefined : apiKeyFrom(values, io.env);
   const connection = dryRun ? undefined : connectionOptions(values, io.env, { maxRetries: IMPORT_MAX_RETRIES });
