@@ -50,10 +50,10 @@ describe('a checkpoint reached through a link', () => {
     const link = bed.dir.file('symbolic-link.ckpt');
     writeFileSync(input, rows(0, 20));
     symlinkSync(real, link); // dangling until the first import creates the checkpoint
-    const args = (checkpoint: string) => ['import', input, '--base-url', s.url, '--checkpoint', checkpoint, '--batch-size', '5', '--concurrency', '1', '--quiet', '--json'];
+    const args = (checkpoint: string) => ['import', input, '--base-url', s.url, '--checkpoint', checkpoint, '--batch-size', '2', '--concurrency', '1', '--quiet', '--json'];
 
     const first = spawnCli(args(real), { env });
-    await waitFor(() => existsSync(`${real}.lock`) && s.log.length > 0, 30_000, 'the first import to hold its lock and send');
+    await waitFor(() => existsSync(`${real}.lock`) && s.log.length > 0, 60_000, 'the first import to hold its lock and send');
     const second = await runCli(args(link), { env });
     const firstResult = await first.output;
     expect(firstResult.code, firstResult.stderr).toBe(0);
@@ -61,7 +61,7 @@ describe('a checkpoint reached through a link', () => {
     expect(second.stderr).toMatch(/another import \(PID \d+/);
     expect(Math.max(...countByUser(s.accepted).values())).toBe(1);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
-  }, 60_000);
+  }, 120_000);
 
   it('a checkpoint with a hard link: refused by either name (exit 2), nothing sent, the checkpoint left as it was', async () => {
     const s = await bed.server();

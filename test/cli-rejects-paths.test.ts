@@ -6,7 +6,7 @@
  * - `--rejects` naming a FIFO that no one reads: the import blocked in a synchronous open(), where
  *   neither Ctrl-C nor SIGTERM is handled ("Ctrl-C or SIGTERM stops reading ..."). Now it is opened
  *   with O_NONBLOCK: no reader is a usage error (exit 2) at once; with a reader, the rows reach it.
- * The 20 s wait is a liveness bound (the failure it catches lasts forever), not a timing assertion.
+ * The waits (60 s to start, 30 s to exit) are liveness bounds (the failure lasts forever), not timings.
  */
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -52,13 +52,13 @@ describe('--rejects and the other files the command touches', () => {
       }
     };
     // (or it exited already: the FIFO is refused as soon as the outputs are opened)
-    await waitFor(() => opened() || child.exitCode !== null, 30_000, 'the input to be opened');
+    await waitFor(() => opened() || child.exitCode !== null, 60_000, 'the input to be opened');
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     if (child.exitCode === null) child.kill('SIGINT');
     let timer: ReturnType<typeof setTimeout> | undefined;
     const outcome = await Promise.race([
       child.output,
-      new Promise<'still running'>((resolve) => (timer = setTimeout(() => resolve('still running'), 20_000))),
+      new Promise<'still running'>((resolve) => (timer = setTimeout(() => resolve('still running'), 30_000))),
     ]);
     clearTimeout(timer);
     if (outcome === 'still running') {
@@ -69,7 +69,7 @@ describe('--rejects and the other files the command touches', () => {
     expect((outcome as CliResult).code).toBe(2);
     expect((outcome as CliResult).stderr).toMatch(/--rejects .*rejects\.fifo is a named pipe \(or socket\) that no process is reading/);
     expect(s.log).toHaveLength(0);
-  }, 60_000);
+  }, 120_000);
 
   it('--rejects naming a FIFO with a reader: the rejected rows reach it', async () => {
     const s = await bed.server();

@@ -6,7 +6,8 @@
  * again... It never ended (it held a write end of its own input, so the input never reached its end).
  * The guide: "The input, --rejects and --checkpoint must be three different files ... otherwise the
  * import exits 2 before opening anything for writing." Now pipes and sockets are compared by device
- * and inode too (`paths.ts`). The 20 s wait is a liveness bound (the failure lasts forever).
+ * and inode too (`paths.ts`). The 45 s wait (from the start, tsx included) is a liveness bound: the
+ * failure lasts forever, and a run that works ends in about 2 s (the pause in the pipe).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -39,7 +40,7 @@ async function importFromPipe(rejects: string): Promise<{ code: number | null; s
         stillRunning = true;
         process.kill(-child.pid!, 'SIGKILL');
         resolve(null);
-      }, 20_000);
+      }, 45_000);
     }),
   ]);
   clearTimeout(timer);
@@ -54,6 +55,6 @@ describe('--rejects naming the stdin pipe the input comes from', () => {
       expect(result.stillRunning).toBe(false);
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/name the same file/);
-    }, 60_000);
+    }, 90_000);
   }
 });
