@@ -2,7 +2,8 @@
  * `npm run release:publish`: what the Release workflow runs on a version tag, after .ci/run passed.
  *
  *  1. checks that the release is consistent: on a tag (GITHUB_REF_TYPE=tag), the tag is `v` + the
- *     version in package.json; CHANGELOG.md has a `## [<version>]` entry;
+ *     version in package.json; CHANGELOG.md has a `## [<version>]` section listing its changes, and
+ *     (on a tag, or publishing for real) nothing left under `## [Unreleased]` (scripts/changelog.ts);
  *  2. runs `npm publish --provenance --access public`, authenticated by NODE_AUTH_TOKEN (the
  *     repository's NPM_TOKEN secret) for the registry npm is configured with. The token is never
  *     written anywhere: the temporary npm config holds `${NODE_AUTH_TOKEN}`, which npm expands.
@@ -15,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkChangelog } from './changelog.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -29,8 +31,11 @@ function fail(message: string): never {
 if (process.env.GITHUB_REF_TYPE === 'tag' && process.env.GITHUB_REF_NAME !== `v${version}`) {
   fail(`the tag ${process.env.GITHUB_REF_NAME} is not v${version}, the version in package.json: tag the commit that sets the version`);
 }
-const changelog = readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8');
-if (!changelog.includes(`\n## [${version}]`)) fail(`CHANGELOG.md has no "## [${version}]" entry: move the Unreleased notes under it`);
+// a real release (on the tag, or not a dry run) also needs the Unreleased notes moved under the version
+const releasing = process.env.GITHUB_REF_TYPE === 'tag' || !dryRun;
+const changelog = checkChangelog(readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8'), version, releasing);
+for (const note of changelog.notes) console.log(`release: note (a release would refuse it): ${note}`);
+if (changelog.problems.length > 0) fail(changelog.problems.join('; '));
 
 const args = ['publish', '--provenance', '--access', 'public'];
 const notices = ['--loglevel', 'notice']; // npm run -s silences the npm it starts; keep npm's own report

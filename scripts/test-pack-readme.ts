@@ -9,8 +9,9 @@
  *   snippet, which needs a proxy, is type-checked only: test/docs-snippets.test.ts runs it through one);
  *   its `js` snippet, the CommonJS form, runs with plain `node`. What a snippet's
  *   `console.log(...); // text` promises must be printed.
- * - `checkPrismCommand`: the README's Prism command (`npx @stoplight/prism-cli mock
- *   node_modules/thrivestack-group/openapi/openapi.yaml`) starts a mock that answers a group call.
+ * - `checkPrismCommand`: the README's Prism command (`npx -y @stoplight/prism-cli mock
+ *   node_modules/thrivestack-group/openapi/openapi.yaml`) starts a mock that answers a group call,
+ *   with no terminal and no npm_config_yes (npx would ask before installing Prism without `-y`).
  */
 import assert from 'node:assert/strict';
 import { spawn, type SpawnSyncOptions } from 'node:child_process';
@@ -80,14 +81,20 @@ export function checkReadmeSnippets(project: string, run: Run, packageName: stri
   }
 }
 
+/** The environment without npm's "yes" setting (any spelling), so that npx would ask if the command lacked `-y`. */
+function withoutYes(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => name.toLowerCase() !== 'npm_config_yes'));
+}
+
 /** The README's Prism command, as written (plus `--port`, since 4010 may be taken on a shared machine). */
 export async function checkPrismCommand(project: string): Promise<void> {
   const command = readmeBlocks()
     .filter((block) => block.lang === 'sh')
     .flatMap((block) => block.code.split('\n'))
     .map((line) => line.replace(/\s+#.*$/, '').trim())
-    .find((line) => line.startsWith('npx @stoplight/prism-cli mock '));
-  assert.equal(command, 'npx @stoplight/prism-cli mock node_modules/thrivestack-group/openapi/openapi.yaml', "the README's Prism command");
+    .find((line) => /^npx( -y)? @stoplight\/prism-cli mock /.test(line));
+  // `-y`: in a user's project Prism is not installed, and npx asks before installing it (no terminal: it fails)
+  assert.equal(command, 'npx -y @stoplight/prism-cli mock node_modules/thrivestack-group/openapi/openapi.yaml', "the README's Prism command");
   const port = await freePort();
   const [npx, ...args] = `${command} --port ${port}`.split(' ');
   console.log(`  ${command} --port ${port}`);
@@ -96,7 +103,8 @@ export async function checkPrismCommand(project: string): Promise<void> {
     cwd: project,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, npm_config_yes: 'true', npm_config_update_notifier: 'false', npm_config_loglevel: 'error' },
+    // no npm_config_yes: the README's command must not need it (stdin is no terminal, as in CI)
+    env: { ...withoutYes(process.env), npm_config_update_notifier: 'false', npm_config_loglevel: 'error' },
   });
   try {
     await untilListening(child, 240_000);

@@ -128,6 +128,13 @@ describe('a holder that cannot be proven gone is never taken over (exit 2, sayin
     await refusedWith(recordLike({ host: 'build-agent-7', pid: await deadPid() }), /it runs on another machine \("build-agent-7"\)/);
   });
 
+  it('a lock of this host name from another boot: "before a reboot, or another machine of the same name", not "another machine" alone', async () => {
+    await refusedWith(
+      recordLike({ boot: 'a-boot-id-of-another-boot', pid: await deadPid() }),
+      /it was taken on this machine \("[^"]+"\) before a reboot, or on another machine of the same name/,
+    );
+  });
+
   it('a lock taken in another PID namespace (a record from another container), even with a PID that is not running here', async () => {
     await refusedWith(recordLike({ pidns: 'pid:[4026599999]', pid: await deadPid() }), /it runs in another PID namespace/);
   });

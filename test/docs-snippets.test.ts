@@ -9,7 +9,7 @@
  *   proxy that tunnels to a local https stand-in for the API, whose certificate the child trusts.
  * - `js`: the CommonJS form, bundled with esbuild ('thrivestack-group' being src/), run the same way.
  * - `sh`: every command exists (npm scripts in package.json, the CLI's commands and flags in its --help,
- *   pinned npx packages, files).
+ *   pinned npx packages, files); Prism, run in a user's project, with `npx -y`.
  * - `<!-- snippet: file X -->`: the block is the file X; `<!-- snippet: layout -->`: its paths exist.
  *
  * Also: the docs' links to files and anchors resolve, paths of this repository named in backquotes
@@ -189,7 +189,7 @@ async function checkCommand(command: string, where: string): Promise<void> {
       return;
     }
     case 'npx': {
-      const [pkg, ...rest] = args.filter((word) => word !== '--yes');
+      const [pkg, ...rest] = args.filter((word) => word !== '--yes' && word !== '-y');
       if (pkg === 'thrivestack') return checkCli(rest, where);
       if (pkg === 'tsx') return void expect(existsSync(join(ROOT, rest[0]!)), `${where}: ${rest[0]} exists`).toBe(true);
       if (pkg === 'vitest') {
@@ -198,6 +198,8 @@ async function checkCommand(command: string, where: string): Promise<void> {
       }
       expect(Object.keys(manifest.devDependencies), `${where}: npx ${pkg} is a pinned dev dependency`).toContain(pkg);
       if (pkg === '@stoplight/prism-cli') {
+        // run in a user's project, where Prism is not installed: npx asks first, and with no terminal fails
+        expect(args.some((word) => word === '-y' || word === '--yes'), `${where}: npx -y ${pkg} (a user's project does not have it)`).toBe(true);
         expect(rest[0]).toBe('mock');
         const installed = /^node_modules\/thrivestack-group\/(.*)$/.exec(rest[1]!)?.[1];
         // the document as a user's project has it: a file the package ships
@@ -323,6 +325,14 @@ describe('the docs point at what exists', () => {
       if (built.test(path!) || path!.includes('...')) continue;
       expect(existsSync(join(ROOT, path!)), `${file}: \`${path}\``).toBe(true);
     }
+  });
+
+  it("CONTRIBUTING states the issue's size goal and the budget CI enforces, as bench/size-budget.json has it", () => {
+    const text = readFileSync(join(ROOT, 'CONTRIBUTING.md'), 'utf8').replace(/\s+/g, ' ');
+    const budget = JSON.parse(readFileSync(join(ROOT, 'bench/size-budget.json'), 'utf8')) as { gzipBytes: number; testingGzipBytes: number };
+    expect(text).toContain('a browser bundle of ≤ 16 kB min+gzip');
+    expect(text).toContain(`\`gzipBytes\` in \`bench/size-budget.json\`, ${budget.gzipBytes.toLocaleString('en-US')} bytes`);
+    expect(text).toContain(`${budget.testingGzipBytes.toLocaleString('en-US')} for the \`/testing\` entry`);
   });
 
   it("the testing guide's table names every member of the mock's api, no more, no less", () => {

@@ -194,7 +194,10 @@ export function damageText(path: string, d: CheckpointDamage): string {
 }
 
 export class Checkpoint {
+  /** The checkpoint as the user named it (for messages). */
   readonly path: string;
+  /** Where it really is (`checkpoint-file.ts`): read, rewritten and renamed there, so a symbolic link stays a link. */
+  readonly #file: string;
   /** Keys acknowledged by earlier runs, sorted; `#claimed` marks those a row of this run matched. */
   readonly #previous: BigUint64Array;
   readonly #claimed: Uint8Array;
@@ -212,8 +215,16 @@ export class Checkpoint {
   /** Unreadable stretches found when the checkpoint was read (see `damageText`). */
   readonly damage: readonly CheckpointDamage[];
 
-  private constructor(path: string, identity: CheckpointIdentity, previous: BigUint64Array, damage: CheckpointDamage[], io: AppendIO) {
+  private constructor(
+    path: string,
+    file: string,
+    identity: CheckpointIdentity,
+    previous: BigUint64Array,
+    damage: CheckpointDamage[],
+    io: AppendIO,
+  ) {
     this.path = path;
+    this.#file = file;
     this.#io = io;
     this.#identity = identity;
     this.#previous = previous;
@@ -224,12 +235,13 @@ export class Checkpoint {
   /**
    * Reads the checkpoint at `path` (none yet: an empty one) for imports to `identity` (the API and
    * key; without it, the checkpoint is only inspected, and must exist). Writes nothing. Throws `CheckpointError` when the file is not a checkpoint this version can
-   * use, or when its rows were acknowledged by another API or with another key.
+   * use, or when its rows were acknowledged by another API or with another key. `file` is where the
+   * checkpoint really is (`checkpointFile(path)`), when `path` may be a link to it.
    */
-  static load(path: string, identity?: CheckpointIdentity, io: AppendIO = FS_IO): Checkpoint {
+  static load(path: string, identity?: CheckpointIdentity, io: AppendIO = FS_IO, file: string = path): Checkpoint {
     let data: Buffer | undefined;
     try {
-      data = readFileSync(path);
+      data = readFileSync(file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
         throw new CheckpointError(`cannot read checkpoint ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
@@ -237,7 +249,7 @@ export class Checkpoint {
     }
     if (data === undefined) {
       if (!identity) throw new CheckpointError(`checkpoint ${path} does not exist`);
-      return new Checkpoint(path, identity, new BigUint64Array(0), [], io);
+      return new Checkpoint(path, file, identity, new BigUint64Array(0), [], io);
     }
     if (data[0] === 0x7b /* { */) {
       throw new CheckpointError(
@@ -280,7 +292,7 @@ export class Checkpoint {
     }
     const { keys, damage } = readRecords(data, lineEnd + 1);
     keys.sort();
-    return new Checkpoint(path, identity, keys, damage, io);
+    return new Checkpoint(path, file, identity, keys, damage, io);
   }
 
   /** Rows acknowledged by earlier runs. */
@@ -331,8 +343,8 @@ export class Checkpoint {
    */
   start(): void {
     // the import holds the checkpoint's lock (lock.ts): every temp file beside it is a killed write's
-    const dir = dirname(this.path);
-    const prefix = `${basename(this.path)}.`;
+    const dir = dirname(this.#file);
+    const prefix = `${basename(this.#file)}.`;
     let names: string[] = [];
     try {
       names = readdirSync(dir);
@@ -348,7 +360,7 @@ export class Checkpoint {
       }
     }
     // a new name, created exclusively: a symbolic link planted under a temp name is never written through
-    const temp = `${this.path}.${crypto.randomBytes(16).toString('hex')}.tmp`;
+    const temp = `${this.#file}.${crypto.randomBytes(16).toString('hex')}.tmp`;
     const fd = openSync(temp, CREATE_EXCLUSIVE, 0o644);
     const put = (part: Buffer): void => {
       let offset = 0;
@@ -366,7 +378,7 @@ export class Checkpoint {
       } finally {
         closeSync(fd);
       }
-      renameSync(temp, this.path);
+      renameSync(temp, this.#file); // the real file: a symbolic link the user named it by stays a link
     } catch (error) {
       // a full disk or a failed rename leaves no temp file behind
       try {
@@ -377,7 +389,7 @@ export class Checkpoint {
       throw error;
     }
     this.#savedFresh = this.#freshCount;
-    this.#fd = openSync(this.path, 'a');
+    this.#fd = openSync(this.#file, 'a');
   }
 
   /** Records rows ThriveStack acknowledged; they are written soon (see `durable()`). */

@@ -26,23 +26,30 @@ export function apiKeyFrom(values: Parsed['values'], env: NodeJS.ProcessEnv): st
   return key;
 }
 
+/** The client options a command uses, and what to release when it ends. */
+export interface Connection {
+  options: ClientOptions;
+  /** Closes the proxy's connections (`proxy.ts`), if any: called once the client is done. */
+  release(): void;
+}
+
 /**
  * Client options from the connection flags (retry and timeout tuning), checked, and the `fetch` that
  * goes through the proxies the environment names (HTTPS_PROXY, HTTP_PROXY, NO_PROXY: `proxy.ts`).
  */
-export function connectionOptions(values: Parsed['values'], env: NodeJS.ProcessEnv, defaults: { maxRetries?: number } = {}): ClientOptions {
+export function connectionOptions(values: Parsed['values'], env: NodeJS.ProcessEnv, defaults: { maxRetries?: number } = {}): Connection {
   const ms = (name: string, max = 3_600_000): number | undefined => integerOption(name, values[name] as string | undefined, 0, max);
-  const options: ClientOptions = {
-    baseUrl: values['base-url'] as string | undefined,
+  const timing = {
     timeout: ms('timeout'),
     maxRetries: integerOption('max-retries', values['max-retries'] as string | undefined, 0, 100) ?? defaults.maxRetries,
     minRetryDelay: ms('min-retry-delay'),
     maxRetryDelay: ms('max-retry-delay'),
     maxRetryAfter: ms('max-retry-after'),
-    fetch: proxyFetch(env),
   };
+  const proxy = proxyFetch(env);
+  const options: ClientOptions = { baseUrl: values['base-url'] as string | undefined, ...timing, fetch: proxy?.fetch };
   for (const key of Object.keys(options) as Array<keyof ClientOptions>) if (options[key] === undefined) delete options[key];
-  return options;
+  return { options, release: () => proxy?.destroy() };
 }
 
 /** A client, or a `UsageError` for options the client refuses (an http:// URL that is not local...). */
@@ -72,9 +79,19 @@ const FLAGS: Record<string, string> = {
   apiKey: 'THRIVESTACK_API_KEY (or --api-key-file)',
 };
 
-/** A library message in the command line's words: options become the flags (or variable) that set them. */
+/**
+ * A library message in the command line's words: options become the flags (or variable) that set
+ * them; the constructor, the queue's hooks and `enqueue()` (which the command line has no way to use)
+ * are left out; a failure through a proxy (`proxy.ts`) is checked there, not only at --base-url.
+ */
 export function cliWords(message: string): string {
   return message
+    .replace(/^Invalid option of new ThriveStack\(\): /, '')
+    .replace(/^Invalid options of new ThriveStack\(\) \((\d+) problems\):/, '$1 problems:')
+    .replace(/ \(keep them, e\.g\. from the queue's onError hook\)/, '')
+    .replace(/, raise `maxRetries`, or use `enqueue\(\)`, which batches calls and backs off for you/, ', or raise `maxRetries`')
+    .replace(/(the proxy in (\w+) (?:answered|refused)[\s\S]*)Check the network and `baseUrl`/, '$1Check $2') // the proxy said no
+    .replace(/(the proxy in (\w+)[\s\S]*)Check the network and `baseUrl`/, '$1Check $2, the network and `baseUrl`')
     .replace(/`(baseUrl|maxRetries|timeout|minRetryDelay|maxRetryDelay|maxRetryAfter|apiKey)`/g, (_, name: string) => FLAGS[name]!)
     .replace(/\b(baseUrl|maxRetries|minRetryDelay|maxRetryDelay|maxRetryAfter|apiKey)\b/g, (_, name: string) => FLAGS[name]!);
 }

@@ -2,11 +2,12 @@
 import { ThriveStackError, ValidationError, APIError } from '../errors.js';
 import { wirePath } from '../from-wire.js';
 import type { GroupCall } from '../types.js';
+import type { ClientOptions } from '../options.js';
 import { prepareCall } from '../validate.js';
 import { hasOwn, setOwn } from '../wire.js';
 import { redactorFor } from '../redact.js';
 import { safeText } from '../safe-text.js';
-import { CONNECTION_OPTIONS, UsageError, echo, helpText, parseCommand, type CommandSpec } from './args.js';
+import { CONNECTION_OPTIONS, UsageError, echo, helpText, parseCommand, type CommandSpec, type Parsed } from './args.js';
 import { apiKeyFrom, cliWords, connectionOptions, createClient, oneLine } from './connection.js';
 import type { CliIO } from './io.js';
 import { typedTrait } from './reserved-traits.js';
@@ -147,7 +148,15 @@ export async function runGroup(argv: string[], io: CliIO): Promise<number> {
     if (error instanceof ValidationError) throw usageFromValidation(error);
     throw error;
   }
-  const options = connectionOptions(values, io.env);
+  const connection = connectionOptions(values, io.env);
+  try {
+    return await send(call, connection.options, values, io);
+  } finally {
+    connection.release(); // a proxy's tunnel that never answered must not keep the process alive
+  }
+}
+
+async function send(call: GroupCall, options: ClientOptions, values: Parsed['values'], io: CliIO): Promise<number> {
   const apiKey = apiKeyFrom(values, io.env);
   const client = createClient(apiKey, options);
   // Everything printed that a server could have shaped is cleaned (escapes, controls) and redacted of

@@ -16,6 +16,7 @@ import { enqueuePrepared } from '../client.js';
 import { CONNECTION_OPTIONS, UsageError, helpText, integerOption, parseCommand, type CommandSpec } from './args.js';
 import { Checkpoint, CheckpointError, checkpointIdentity, damageText, rowKey, type AppendIO } from './checkpoint.js';
 import { CheckpointLock } from './lock.js';
+import { assertUsableCheckpoint, checkpointFile } from './checkpoint-file.js';
 import { NESTING_REASON } from './nesting.js';
 import { apiKeyFrom, cliWords, connectionOptions, createClient, oneLine } from './connection.js';
 import { formatOf, openInput, type InputRow } from './input.js';
@@ -26,7 +27,7 @@ import { RateGate } from './rate-gate.js';
 import { ByteBudget } from './byte-budget.js';
 import { readCsv } from './read-csv.js';
 import { readNdjson } from './read-ndjson.js';
-import { RejectsWriter } from './rejects.js';
+import { NDJSON_ROWS_COMMAND, RejectsWriter } from './rejects.js';
 import { issueInCliWords } from './issue-words.js';
 import { safeText } from '../safe-text.js';
 
@@ -172,34 +173,40 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
   const rejectsPath = values.rejects as string | undefined;
 
   // Usage errors first, before anything is opened for writing.
-  const named: NamedPath[] = [{ role: 'the input', path: file }];
+  const named: NamedPath[] = [{ role: 'the input', path: file, readOnly: true }];
+  const keyFile = values['api-key-file'] as string | undefined;
+  if (keyFile !== undefined) named.push({ role: '--api-key-file', path: keyFile, readOnly: true });
+  // the checkpoint's real path: one lock and one file however it is named (a symbolic link stays a link)
+  const checkpointReal = checkpointPath === undefined ? undefined : checkpointFile(checkpointPath);
   if (checkpointPath !== undefined) {
     named.push({ role: '--checkpoint', path: checkpointPath });
-    named.push({ role: "--checkpoint's lock file", path: `${checkpointPath}.lock` });
+    named.push({ role: "--checkpoint's lock file", path: `${checkpointReal}.lock` });
   }
   if (rejectsPath !== undefined) named.push({ role: '--rejects', path: rejectsPath });
   assertDistinct(named);
+  if (checkpointPath !== undefined) assertUsableCheckpoint(checkpointPath, checkpointReal!);
   const input = openInput(file);
   const apiKey = dryRun ? undefined : apiKeyFrom(values, io.env);
-  const options = dryRun ? undefined : connectionOptions(values, io.env, { maxRetries: IMPORT_MAX_RETRIES });
+  const connection = dryRun ? undefined : connectionOptions(values, io.env, { maxRetries: IMPORT_MAX_RETRIES });
+  const options = connection?.options;
   let lock: CheckpointLock | undefined;
   let checkpoint: Checkpoint | undefined;
-  if (checkpointPath !== undefined) {
-    // the client checks --base-url first (a usage error), so the checkpoint names the API it really sends to
-    const baseUrl = createClient(apiKey!, options!).baseUrl;
-    lock = CheckpointLock.take(checkpointPath);
-    try {
-      checkpoint = Checkpoint.load(checkpointPath, checkpointIdentity(baseUrl, apiKey!), seams.checkpointIO);
-    } catch (error) {
-      lock.release();
-      if (error instanceof CheckpointError) throw new UsageError(error.message);
-      throw error;
-    }
-  }
   try {
+    if (checkpointPath !== undefined) {
+      // the client checks --base-url first (a usage error), so the checkpoint names the API it really sends to
+      const baseUrl = createClient(apiKey!, options!).baseUrl;
+      lock = CheckpointLock.take(checkpointPath, { file: checkpointReal });
+      try {
+        checkpoint = Checkpoint.load(checkpointPath, checkpointIdentity(baseUrl, apiKey!), seams.checkpointIO, checkpointReal);
+      } catch (error) {
+        if (error instanceof CheckpointError) throw new UsageError(error.message);
+        throw error;
+      }
+    }
     return await importRows();
   } finally {
     lock?.release();
+    connection?.release(); // a proxy's tunnel that never answered must not keep the process alive
   }
 
   async function importRows(): Promise<number> {
@@ -396,7 +403,7 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
         if (format === 'ndjson' && looksLikeNdjsonRejects(row.wire)) {
           progress.log(
             'thrivestack import: warning: this looks like a rejects file ({"line","reason","row"}); import the rows it holds instead: ' +
-              'jq -r .row rejects.ndjson > fixed.ndjson',
+              NDJSON_ROWS_COMMAND,
           );
         }
       }

@@ -120,6 +120,8 @@ const shown = (text: string): string => safeText(text, (t) => t, 80);
 export interface TakeOptions {
   /** Tokens to use instead of random ones (tests: a temp path known in advance). */
   token?: () => string;
+  /** Where the checkpoint really is (`checkpointFile()`): the lock is beside it, whatever name it was given by. */
+  file?: string;
 }
 
 export class CheckpointLock {
@@ -137,8 +139,17 @@ export class CheckpointLock {
    * still runs cannot be told, or the lock cannot be written).
    */
   static take(checkpointPath: string, options: TakeOptions = {}): CheckpointLock {
-    const path = `${checkpointPath}.lock`;
+    const path = `${options.file ?? checkpointPath}.lock`;
     const { temp, record, text } = writeTemp(checkpointPath, path, options);
+    // Any other failure reading the lock or a claim (EACCES, EIO, ENAMETOOLONG for a claim named after a
+    // token this version never writes...) means the holder cannot be checked: exit 2 naming the lock.
+    const readRecord = (at: string): Found => {
+      try {
+        return readRecordAt(at);
+      } catch (error) {
+        throw unknownHolder(checkpointPath, path, `${at === path ? 'it' : 'a takeover of it'} could not be read (${errorCode(error)})`);
+      }
+    };
     try {
       let partialReads = 0;
       for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -150,7 +161,7 @@ export class CheckpointLock {
           if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotCreate(path, error);
         }
         // 2. a lock is there: whose, and has a takeover of it begun?
-        const head = readRecordAt(path);
+        const head = readRecord(path);
         if (head.kind === 'missing') continue; // released meanwhile
         if (head.kind === 'not-a-file') throw notAFile(checkpointPath, path);
         if (head.kind === 'unreadable') {
@@ -164,7 +175,7 @@ export class CheckpointLock {
         const chain: string[] = []; // the claims followed, each by an import gone before it renamed
         let depth = 0;
         for (; depth < MAX_CHAIN; depth++) {
-          const next = readRecordAt(claimPath(path, tail.token));
+          const next = readRecord(claimPath(path, tail.token));
           if (next.kind === 'missing') break;
           if (next.kind === 'not-a-file') throw notAFile(checkpointPath, claimPath(path, tail.token));
           if (next.kind === 'unreadable') {
@@ -184,9 +195,9 @@ export class CheckpointLock {
           publish(temp, claim, text);
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue; // another import claimed it first
-          throw cannotCreate(claim, error);
+          throw unknownHolder(checkpointPath, path, `its holder is gone, but taking it over failed (${errorCode(error)})`);
         }
-        const now = readRecordAt(path);
+        const now = readRecord(path);
         if (now.kind !== 'record' || now.record.token !== head.record.token) {
           unlinkQuietly(claim); // a takeover completed since (or the lock was released): look again
           continue;
@@ -210,7 +221,12 @@ export class CheckpointLock {
   release(): void {
     if (!this.#held) return;
     this.#held = false;
-    const found = readRecordAt(this.path);
+    let found: Found;
+    try {
+      found = readRecordAt(this.path);
+    } catch {
+      return; // unreadable now: left as it is (the next import reports it)
+    }
     if (found.kind === 'record' && found.record.token === this.#token) unlinkQuietly(this.path);
   }
 }
@@ -253,7 +269,12 @@ function removeLeftovers(lock: string, ownToken: string): void {
     if (!name.startsWith(prefix)) continue;
     const rest = name.slice(prefix.length);
     if (!/^next-[\w]+$|^[0-9a-f]{32}\.tmp$/.test(rest)) continue;
-    const found = readRecordAt(join(dir, name));
+    let found: Found;
+    try {
+      found = readRecordAt(join(dir, name));
+    } catch {
+      continue; // unreadable: not ours to remove
+    }
     if (found.kind !== 'record' || found.record.token === ownToken) continue;
     if (liveness(found.record).state === 'dead') unlinkQuietly(join(dir, name));
   }
@@ -266,8 +287,10 @@ function foreignText(text: string): string {
     : 'it does not hold a lock record of this version';
 }
 
+const errorCode = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? shown((error as Error).message);
+
 function cannotCreate(path: string, error: unknown): UsageError {
-  return new UsageError(`cannot create the lock file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  return new UsageError(`cannot create the lock file ${path}: ${errorCode(error)}`);
 }
 
 function inUse(checkpointPath: string, path: string, holder: ProcessRecord, takingOver: boolean): UsageError {

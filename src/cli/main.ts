@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from './args.js';
 import { GROUP_COMMAND, runGroup } from './group.js';
 import { IMPORT_COMMAND, runImport } from './import.js';
-import type { CliIO } from './io.js';
+import { survivingClosedOutput, type CliIO } from './io.js';
 
 const COMMANDS = {
   group: { spec: GROUP_COMMAND, run: runGroup },
@@ -49,6 +49,7 @@ function version(): string {
 }
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  survivingClosedOutput(io);
   const [name, ...rest] = argv;
   if (name === undefined) {
     io.stderr.write(MAIN_HELP);

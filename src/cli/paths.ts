@@ -1,11 +1,13 @@
 /**
  * The files an import reads and writes must be distinct: `--rejects` naming the input would empty it
- * before it is read, `--rejects` naming the checkpoint would lose the rejected rows. Compared by
- * resolved path and, for files that exist (stdin redirected from a file included), by device and inode,
- * so that links and other spellings of one file are caught too. A file that does not exist yet is
- * named by the real path of its directory and its name (so `dir-link/../x` is where the system would
- * create it), and a dangling symbolic link by its target (which writing through it would create).
- * Checked before anything is opened for writing.
+ * before it is read, `--rejects` naming the checkpoint would lose the rejected rows, `--rejects` naming
+ * the --api-key-file would destroy the key (and a key file read as the input would put the key in the
+ * rejects). Compared by resolved path and, for what exists (stdin included, and pipes and sockets:
+ * `--rejects /dev/stdin` with the input piped in), by device and inode, so that links and other
+ * spellings of one file are caught too. A file that does not exist yet is named by the real path of
+ * its directory and its name (so `dir-link/../x` is where the system would create it), and a dangling
+ * symbolic link by its target (which writing through it would create). Checked before anything is
+ * opened for writing.
  */
 import { fstatSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
@@ -16,13 +18,17 @@ export interface NamedPath {
   role: string;
   /** The path as given; `-` for stdin. */
   path: string;
+  /** Only read (the input, the key file); files written come after every file only read. */
+  readOnly?: boolean;
 }
 
 function identity(path: string): string | undefined {
   try {
     const stats = path === '-' ? fstatSync(0) : statSync(path);
-    // pipes and terminals have no file to collide with
-    return stats.isFile() ? `${stats.dev}:${stats.ino}` : undefined;
+    // A pipe or a socket is compared too: `--rejects /dev/stdin` with the input piped in is that pipe, and
+    // the import would read its own rejects back, forever. A character device (a terminal, /dev/null)
+    // is not: writing one destroys nothing the import reads.
+    return stats.isCharacterDevice() ? undefined : `${stats.dev}:${stats.ino}`;
   } catch {
     return undefined;
   }
@@ -61,7 +67,8 @@ export function assertDistinct(paths: readonly NamedPath[]): void {
       const sameFile = a.id !== undefined && a.id === b.id;
       if (samePath || sameFile) {
         const path = b.path === '-' ? a.path : b.path;
-        throw new UsageError(`${a.role} and ${b.role} name the same file (${path}): writing ${b.role} would destroy ${a.role}; give ${b.role} another file`);
+        const why = b.readOnly ? '' : `: writing ${b.role} would destroy ${a.role}`;
+        throw new UsageError(`${a.role} and ${b.role} name the same file (${path})${why}; give ${b.role} another file`);
       }
     }
   }

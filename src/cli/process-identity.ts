@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { safeText } from '../safe-text.js';
 
 /** What a lock (or a claim on one) records about the process that wrote it. */
 export interface ProcessRecord {
@@ -102,7 +103,9 @@ export function parseRecord(text: string): ProcessRecord | undefined {
   const r = value as Record<string, unknown>;
   const strings = ['token', 'host', 'boot', 'pidns', 'start', 'since'] as const;
   if (!strings.every((k) => typeof r[k] === 'string') || !Number.isSafeInteger(r.pid) || (r.pid as number) <= 0) return undefined;
-  if ((r.token as string).length === 0) return undefined;
+  // this version writes 32 hex digits; a takeover's claim file is named after the token, so one too long
+  // for a file name (or with other characters) is not a record this version wrote: its holder is unknown
+  if (!/^[\w-]{1,64}$/.test(r.token as string)) return undefined;
   return value as ProcessRecord;
 }
 
@@ -115,8 +118,15 @@ export function liveness(record: ProcessRecord): Liveness {
   if (own.has(record.token)) return { state: 'alive' };
   const here = me();
   if (record.host !== here.host || record.boot !== here.boot) {
-    const host = JSON.stringify(record.host.length > 64 ? `${record.host.slice(0, 64)}…` : record.host);
-    return { state: 'unknown', why: `it runs on another machine (${host}), where this one cannot see its processes` };
+    // the host name comes from a file anyone could have written: cleaned of what could drive a terminal
+    const host = JSON.stringify(safeText(record.host, (t) => t, 64));
+    return {
+      state: 'unknown',
+      why:
+        record.host === here.host
+          ? `it was taken on this machine (${host}) before a reboot, or on another machine of the same name, where this one cannot see its processes`
+          : `it runs on another machine (${host}), where this one cannot see its processes`,
+    };
   }
   if (record.pidns !== here.pidns) {
     return { state: 'unknown', why: 'it runs in another PID namespace (another container), where its PID means another process' };

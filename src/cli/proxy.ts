@@ -37,12 +37,23 @@ function withoutExperimentalWarning<T>(make: () => T): T {
   }
 }
 
+/** A `fetch` through the proxies, and the end of its connections (a tunnel a proxy never answered included). */
+export interface ProxyFetch {
+  fetch: Fetch;
+  /**
+   * Closes every connection, at once: the command calls it when it ends. undici's tunnel (the CONNECT
+   * to the proxy) ignores the request's signal, so a proxy that never answers would otherwise keep
+   * the process alive after the command printed its result, until undici's own 300 s timeout.
+   */
+  destroy(): void;
+}
+
 /**
  * The `fetch` that goes through the proxies `env` names, or `undefined` when it names none (the
  * client then uses the global `fetch`, as it always did). Throws `UsageError` for a proxy URL that
  * cannot be used; the value is not shown (it may hold the proxy's password).
  */
-export function proxyFetch(env: NodeJS.ProcessEnv): Fetch | undefined {
+export function proxyFetch(env: NodeJS.ProcessEnv): ProxyFetch | undefined {
   const http = variable(env, 'HTTP_PROXY');
   const https = variable(env, 'HTTPS_PROXY');
   if (!http && !https) return undefined;
@@ -58,21 +69,68 @@ export function proxyFetch(env: NodeJS.ProcessEnv): Fetch | undefined {
       throw new UsageError(`${given.name} must be a proxy URL such as http://proxy.example.com:3128 (its value is not shown: it may hold a password)`);
     }
   }
+  const noProxy = variable(env, 'NO_PROXY');
   // every value given explicitly ('' for none), so undici reads nothing else from process.env
   const dispatcher = withoutExperimentalWarning(
     () =>
       new EnvHttpProxyAgent({
         httpProxy: http?.value ?? '',
         httpsProxy: https?.value ?? '',
-        noProxy: variable(env, 'NO_PROXY')?.value ?? '',
+        noProxy: noProxy?.value ?? '',
       }),
   );
   // the client's Request (the global class) taken apart for undici's fetch; `redirect: 'manual'` and the
   // attempt's signal go along, so redirects are still never followed and timeouts still abort
-  return async (request) => {
+  const fetch: Fetch = async (request) => {
     const { url, method, headers, redirect, signal } = request;
     const body = await request.arrayBuffer();
-    const response = await undiciFetch(url, { method, headers, body, redirect, signal, dispatcher });
-    return response as unknown as Response;
+    try {
+      const response = await undiciFetch(url, { method, headers, body, redirect, signal, dispatcher });
+      return response as unknown as Response;
+    } catch (error) {
+      if (signal.aborted) throw error; // a timeout or an abort: the client tells these itself
+      // as undici picks the proxy: HTTPS_PROXY (else HTTP_PROXY) for https://, HTTP_PROXY for http://
+      const proxy = new URL(url).protocol === 'https:' ? (https ?? http) : http;
+      throw proxy ? proxyFailure(error, proxy.name, noProxy !== undefined) : error;
+    }
   };
+  return {
+    fetch,
+    destroy: () => {
+      dispatcher.destroy().catch(() => {
+        // closing anyway: nothing to report
+      });
+    },
+  };
+}
+
+/**
+ * A failed request when a proxy variable applies to its URL, told in terms of that proxy: its answer
+ * to CONNECT (407: its user and password), or the failure said to have gone through it (when
+ * NO_PROXY is not set; with it, the host may have been reached directly). A TypeError, as fetch
+ * throws for a request that got no answer, so the client retries it as it would any other. The
+ * proxy's URL is never shown (it may hold a password), only the variable's name.
+ */
+function proxyFailure(error: unknown, name: string, noProxySet: boolean): unknown {
+  // undici's TypeError("fetch failed") ← (a DOMException "Request was cancelled.") ← what went wrong
+  let status: string | undefined;
+  let innermost = '';
+  let cause = (error as { cause?: unknown } | undefined)?.cause;
+  for (let depth = 0; depth < 4 && typeof cause === 'object' && cause !== null; depth++) {
+    const { message, code } = cause as { message?: unknown; code?: unknown };
+    const text = typeof message === 'string' ? message : '';
+    // "Proxy response (407) !== 200 when HTTP Tunneling", "Proxy Authentication Required (407)"
+    status ??= /^Proxy response \((\d{3})\)/.exec(text)?.[1] ?? /^Proxy Authentication Required \((407)\)/.exec(text)?.[1];
+    if (typeof code === 'string' || text !== '') innermost = typeof code === 'string' ? code : text;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  if (status === '407') {
+    return new TypeError(
+      `the proxy in ${name} answered 407 (Proxy Authentication Required): put its user and password in ${name} ` +
+        '(http://USER:PASSWORD@HOST:PORT, special characters percent-encoded)',
+    );
+  }
+  if (status !== undefined) return new TypeError(`the proxy in ${name} refused to open a tunnel: it answered ${status}`);
+  if (noProxySet) return error;
+  return new TypeError(`fetch failed through the proxy in ${name}${innermost ? ` (${innermost})` : ''}`);
 }

@@ -7,6 +7,7 @@
 import { parse, type CsvError, type InfoRecord, type Options } from 'csv-parse';
 import type { Readable } from 'node:stream';
 import { UsageError } from './args.js';
+import { safeText } from '../safe-text.js';
 import type { InputRow } from './input.js';
 import { typedTrait } from './reserved-traits.js';
 import { CALL_FIELDS, setOwn } from '../wire.js';
@@ -38,6 +39,9 @@ const FIELDS: ReadonlySet<string> = new Set<string>(
   Object.values(CALL_FIELDS).filter((name): name is FieldName => name !== 'traits' && name !== 'context'),
 );
 
+/** A header's text in a message: escapes and controls removed, cut (it is not a secret: nothing redacted). */
+const shown = (text: string): string => safeText(text, (t) => t, 200);
+
 /** The header row → what each column holds. Throws `UsageError` for a header that cannot work. */
 export function columnsOf(header: readonly string[]): Column[] {
   const seen = new Map<string, number>();
@@ -51,14 +55,15 @@ export function columnsOf(header: readonly string[]): Column[] {
     else if (name.startsWith('traits.')) column = { kind: 'trait', name: name.slice('traits.'.length) };
     else column = { kind: 'trait', name };
     if ((column.kind === 'context' && column.key === '') || (column.kind === 'trait' && column.name === '')) {
-      throw new UsageError(`${where} (${JSON.stringify(name)}) names no ${column.kind === 'context' ? 'context key' : 'trait'}`);
+      throw new UsageError(`${where} (${shown(JSON.stringify(name))}) names no ${column.kind === 'context' ? 'context key' : 'trait'}`);
     }
     // trait names are case-insensitive at ThriveStack: `Plan` and `plan` are one trait
     const key =
       column.kind === 'field' ? column.name : column.kind === 'context' ? `context.${column.key}` : `traits.${column.name.toLowerCase()}`;
     const before = seen.get(key);
     if (before !== undefined) {
-      throw new UsageError(`CSV header, columns ${before + 1} and ${i + 1} both give ${key.replace(/^traits\./, 'trait ')}; keep one`);
+      // the header's own text: cleaned of what could drive a terminal, like every text read from a file
+      throw new UsageError(`CSV header, columns ${before + 1} and ${i + 1} both give ${shown(key.replace(/^traits\./, 'trait '))}; keep one`);
     }
     seen.set(key, i);
     return column;
