@@ -83,7 +83,7 @@ const STAGES: Array<[string, (module: string, fn: string) => boolean, 'self'?]> 
   ['  date / date-time formats (formats.ts)', (m) => m === 'src/formats.ts'],
   ['  JSON.stringify, any caller', (m) => m === 'native: stringify'],
   ['batching queue (queue.ts and the sends it starts)', (m) => m === 'src/queue.ts'],
-  ['  batch bodies: join + encode (call-bytes.ts)', (m) => m === 'src/call-bytes.ts'],
+  ['  batch bodies: join (call-bytes.ts)', (m) => m === 'src/call-bytes.ts'],
   ['openapi-fetch (coreFetch and what it calls)', (m) => m === 'openapi-fetch'],
   ['retrying transport (transport.ts, answer.ts and the fetch they call)', (m) => m === 'src/transport.ts' || m === 'src/answer.ts'],
   ['undici (Node fetch), any caller', (m) => m === 'undici (Node fetch)'],

@@ -6,8 +6,8 @@
  * REPS rounds (after one untimed round) in which each stage of a group runs once, in rotating order.
  *
  * A queued call: prepareCall (validate.ts) = the generated one-pass reader (readGroupCall) + JSON.stringify
- * of the copy it made; then the queue admits it (BatchQueue.add); a batch body is joined and encoded once
- * per request. An immediate call: prepareRequest, encode, openapi-fetch's POST (with the client's light
+ * of the copy it made; then the queue admits it (BatchQueue.add); a batch body is joined once per request
+ * (fetch encodes it). An immediate call: prepareRequest, openapi-fetch's POST (with the client's light
  * Request class and a fetch that answers at once: openapi-fetch's own cost), the retrying transport
  * (with the stub fetch), and client.group() end to end.
  *
@@ -47,7 +47,7 @@ const { ThriveStack } = await load('index.ts');
 const { prepareCall, prepareRequest } = await load('validate.ts');
 const { readGroupCall } = await load('generated/call.ts');
 const { Reading } = await load('json-safety.ts');
-const { encode, body: batchBody } = await load('call-bytes.ts');
+const { body: batchBody } = await load('call-bytes.ts');
 const { BatchQueue } = await load('queue.ts');
 const { openapiFetch } = await load('openapi-client.ts');
 const { createTransport, CheckedResponse } = await load('transport.ts');
@@ -133,8 +133,8 @@ const queued = await measure([
     after: () => atDefaults.flush(),
     note: `runs of ${ADMIT.toLocaleString('en-US')}`,
   },
-  { name: 'batch body: body(1,000 call texts) → bytes, per call', n: BODIES, per: 1_000, body: () => batchBody(jsons), note: 'joined and encoded once per request' },
-  { name: '  floor: JSON.stringify(1,000 wire calls) + TextEncoder, per call', n: BODIES, per: 1_000, body: () => encode(JSON.stringify(wires)) },
+  { name: 'batch body: body(1,000 call texts), per call', n: BODIES, per: 1_000, body: () => batchBody(jsons), note: 'joined once per request (fetch encodes it)' },
+  { name: '  floor: JSON.stringify(1,000 wire calls), per call', n: BODIES, per: 1_000, body: () => JSON.stringify(wires) },
 ]);
 await admitOnly.close();
 await atDefaults.close();
@@ -161,7 +161,7 @@ let immediate: Row[];
     bodySerializer: (b: unknown) => b,
     fetch: () => Promise.resolve(answer),
   });
-  const encoded = bodies.map((b) => encode(b));
+  const encoded = bodies;
   const send = createTransport({ redact: (t: string) => t });
   const attempt = { ...DEFAULT_RETRY_POLICY, timeout: 10_000, keepAlive: true };
   const n = N_IMMEDIATE;
@@ -174,7 +174,6 @@ let immediate: Row[];
     },
     { name: 'client.group(call), total', n, body: (i) => client.group(calls[i]), note: 'stub fetch' },
     { name: '  prepareRequest (validate.ts)', n, body: (i) => prepareRequest(calls[i]) },
-    { name: '  encode (call-bytes.ts: TextEncoder)', n, body: (i) => encode(bodies[i]) },
     { name: '  openapi-fetch POST (light Request, answer ready): its own cost', n, body: (i) => wire.POST('/api/group', { body: encoded[i] }) },
     { name: '  transport send (timeout, answer read and checked) + stub fetch', n, body: (i) => send({ url: URL_, headers, body: encoded[i] }, attempt), note: 'stub fetch' },
     { name: '  floor of the transport: stub fetch(url, init) + text()', n, body: async (i) => (await fetch(URL_, { method: 'POST', headers, body: encoded[i] })).text(), note: 'stub fetch' },
