@@ -19,7 +19,7 @@
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { GROUP_PATH, SEGMENT_PATH, startSink, type RunningSink } from './sink.js';
@@ -384,7 +384,7 @@ async function main(): Promise<void> {
   console.log(`\nwrote bench/results/${values.out}.json`);
 
   if (writeDocs) {
-    const commits: Array<[string, string]> = sources.map((s) => [`Commit (${s.label}, ${s.src === OWN_SRC ? 'src/' : s.src})`, commitOf(s.src === OWN_SRC ? undefined : s.src)]);
+    const commits: Array<[string, string]> = sources.map((s) => [`Commit (${s.label}, ${s.src === OWN_SRC ? 'src/' : relative(process.cwd(), s.src) || s.src})`, commitOf(s.src === OWN_SRC ? undefined : s.src)]);
     const facts = runFacts(m, { date, command: commandLine('bench', ARGS), commits, took: took(Date.now() - started) });
     const intro =
       `## \`npm run bench\`\n\n${facts}\n\nMedians of ${ROUNDS} rounds (min – max), each contender in a fresh process per round, in an order that ` +
