@@ -1,5 +1,5 @@
 /**
- * ATTACK (README, Errors: "none contains the API key"; options.ts checkHeaders: "Values are never
+ * Found by an adversarial review. The promise (README, Errors: "none contains the API key"; options.ts checkHeaders: "Values are never
  * echoed (they may be secrets of their own)").
  *
  * A careless caller copies the reference's curl line (`--header 'x-api-key: YOUR_API_KEY'`) into

@@ -1,5 +1,5 @@
 /**
- * ATTACK (delivery guide, Drop policy: "a backfill loop of a million calls is delivered in full with
+ * Found by an adversarial review. The promise (delivery guide, Drop policy: "a backfill loop of a million calls is delivered in full with
  * memory bounded by `maxQueueSize`"; DESIGN: unbounded queues are a top complaint).
  *
  * The queue keeps each call as its own JSON text ("a queued call waits as its JSON text"). A value

@@ -1,5 +1,5 @@
 /**
- * ATTACK (validation guide: "A getter or `Proxy` that throws is a `ValidationError` naming the field
+ * Found by an adversarial review. The promise (validation guide: "A getter or `Proxy` that throws is a `ValidationError` naming the field
  * (`could not be read`)"; README: "`ValidationError` lists **every** problem at once").
  *
  * In `traits` the one-pass reader guards each read (`call.traits.plan: could not be read`). In

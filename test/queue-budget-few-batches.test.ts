@@ -1,5 +1,5 @@
 /**
- * ATTACK (delivery guide, "400 isolation, with a budget": "Against a server that refuses everything,
+ * Found by an adversarial review. The promise (delivery guide, "400 isolation, with a budget": "Against a server that refuses everything,
  * halving would cost 2 requests per call, which is what an old client does when the API's rules change
  * under it. So the queue keeps a budget ..."; the threat model's "refuses everything with 400").
  *

@@ -1,5 +1,5 @@
 /**
- * ATTACK (delivery guide, "A throttle": "an `onRaise` that throws, or returns no function, and getters
+ * Found by an adversarial review. The promise (delivery guide, "A throttle": "an `onRaise` that throws, or returns no function, and getters
  * that throw are logged and ignored: `enqueue()` never throws because of them"; queue.ts: "an onRaise
  * that calls its listener at once does not subscribe twice"; threat model: hooks that call back into
  * the client).

@@ -1,5 +1,5 @@
 /**
- * ATTACK (README, Errors: "Every failure is a ThriveStackError ... none contains the API key";
+ * Found by an adversarial review. The promise (README, Errors: "Every failure is a ThriveStackError ... none contains the API key";
  * ground rule: the key never appears in an error message).
  *
  * `new ThriveStack()` checks its key (`resolveApiKey`: trimmed, visible ASCII, a ConfigurationError

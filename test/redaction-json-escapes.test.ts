@@ -1,5 +1,5 @@
 /**
- * ATTACK (security guide: "A server's text that holds the key split apart is replaced whole ... a line
+ * Found by an adversarial review. The promise (security guide: "A server's text that holds the key split apart is replaced whole ... a line
  * break ... or any of these written as a JSON escape such as `\u200e`").
  *
  * A server echoes the key with a line break (or a tab) in the middle, in a JSON error body. JSON

@@ -1,5 +1,5 @@
 /**
- * ATTACK (README, Methods: `group()` "resolves with exactly `{ success: true, eventId }`"; transport.ts:
+ * Found by an adversarial review. The promise (README, Methods: `group()` "resolves with exactly `{ success: true, eventId }`"; transport.ts:
  * only a 2xx with the documented body is returned, "and then as just that body").
  *
  * The transport reads and checks the answer itself, then hands openapi-fetch a `CheckedResponse` that

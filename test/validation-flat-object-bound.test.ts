@@ -1,5 +1,5 @@
 /**
- * ATTACK (validation guide, "Bounded, whatever the value": "A call's JSON is counted as it is read, and
+ * Found by an adversarial review. The promise (validation guide, "Bounded, whatever the value": "A call's JSON is counted as it is read, and
  * the copy stops past twice what a request carries (4 MB counted)").
  *
  * The careful walk (json-safety.ts) stops at 4 MB counted, but the generated one-pass reader's loops
