@@ -11,7 +11,7 @@ import type { ThriveStack } from '../client.js';
 import type { DeliveryFailure } from '../queue-options.js';
 import { fromWireCall, wirePath } from '../from-wire.js';
 import type { ValidationIssue } from '../validation-issue.js';
-import { prepareCall, utf8Length, type PreparedCall } from '../validate.js';
+import { prepareCall, type PreparedCall } from '../validate.js';
 import { enqueuePrepared } from '../client.js';
 import { CONNECTION_OPTIONS, UsageError, helpText, integerOption, parseCommand, type CommandSpec } from './args.js';
 import { Checkpoint, CheckpointError, checkpointIdentity, damageText, rowKey, type AppendIO } from './checkpoint.js';
@@ -126,7 +126,8 @@ export function prepareRow(row: InputRow): PreparedRow {
   if (fromFile.some((issue) => issue.path === '')) return { ok: false, reason: issuesText(fromFile, []) };
   try {
     const prepared = prepareCall(call);
-    if (fromFile.length === 0) return { ok: true, prepared, bytes: utf8Length(prepared.json) };
+    // Node's native count: the CLI runs on Node only, and this runs once per row
+    if (fromFile.length === 0) return { ok: true, prepared, bytes: Buffer.byteLength(prepared.json) };
     return { ok: false, reason: issuesText(fromFile, []) };
   } catch (error) {
     // a value too deep for the validator's recursion is this row's problem, not the import's

@@ -1,0 +1,74 @@
+/**
+ * read-csv.ts replaces csv-parse's per-record info (built with two object spreads, about an eighth of a
+ * CSV import's CPU) by the two numbers the reader uses. These tests hold that replacement to csv-parse's
+ * own numbers, record by record and error by error, and fail when a csv-parse upgrade removes the
+ * internals it reads (the import would silently get slower).
+ */
+import { describe, expect, it } from 'vitest';
+import { parse, type CsvError, type InfoRecord } from 'csv-parse';
+import { Readable } from 'node:stream';
+import { leanRecordInfo, readCsv } from '../src/cli/read-csv.js';
+
+/** What `on_record` and the `skip` errors report for `input`, with or without the lean info. */
+async function seen(input: string, lean: boolean) {
+  const records: Array<{ cells: string[]; bytes: number; lines: number }> = [];
+  const skips: Array<{ code: string; lines: unknown; message: string }> = [];
+  const parser = parse({
+    bom: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    on_record: (cells: string[], info: InfoRecord) => {
+      records.push({ cells, bytes: info.bytes, lines: info.lines });
+      return cells;
+    },
+  });
+  if (lean) expect(leanRecordInfo(parser)).toBe(true);
+  parser.on('skip', (error: CsvError) => skips.push({ code: error.code, lines: (error as { lines?: unknown }).lines, message: error.message }));
+  Readable.from([input]).pipe(parser);
+  for await (const _ of parser) void _;
+  return { records, skips };
+}
+
+const INPUTS = [
+  'group_id,user_id\ng1,u1\ng2,u2\n',
+  '\uFEFFgroup_id,user_id,plan\r\ng1,u1,pro\r\n\r\n\r\ng2,u2,"two\r\nlines"\r\ng3,u3\r\n',
+  'group_id,user_id,note\ng1,"u1","é ✓ 😀"\n\n\ng2,u2,"a ""quoted"" word"\ng3,u3,"x\ry"\n',
+  'group_id,user_id\ng1,u1\ng2,"u2"x\ng3,u3\n',
+  'group_id,user_id\ng1,u1\ng2,"never closed\ng3,u3\n',
+  'group_id,user_id\ng1,u1', // no final line break
+];
+
+describe('the lean record info of read-csv.ts', () => {
+  it('applies to the csv-parse this package pins (its internals are there)', () => {
+    expect(leanRecordInfo(parse())).toBe(true);
+  });
+
+  it('leaves a parser without those internals alone', () => {
+    expect(leanRecordInfo({})).toBe(false);
+    expect(leanRecordInfo({ api: { __infoRecord: () => ({}), info: {} } })).toBe(false);
+  });
+
+  it.each(INPUTS.map((input) => [JSON.stringify(input).slice(0, 60), input]))(
+    'gives on_record the same bytes and lines as csv-parse, and its errors the same lines: %s',
+    async (_, input) => {
+      const own = await seen(input, false);
+      const lean = await seen(input, true);
+      expect(own.records.length + own.skips.length).toBeGreaterThan(0);
+      expect(lean).toEqual(own);
+    },
+  );
+
+  it('readCsv still numbers rows and measures them as an editor does', async () => {
+    const input = 'group_id,user_id,note\r\ng1,u1,a\r\n\r\ng2,u2,"two\r\nlines"\r\ng3,u3,é\r\n';
+    const rows = [];
+    for await (const row of readCsv(Readable.from([input]))) rows.push([row.line, row.end]);
+    const endOf = (text: string) => Buffer.byteLength(input.slice(0, input.indexOf(text) + text.length));
+    expect(rows).toEqual([
+      [2, endOf('g1,u1,a\r\n')],
+      [4, endOf('lines"\r\n')],
+      [6, endOf('é\r\n')],
+    ]);
+  });
+});
