@@ -20,7 +20,7 @@ import { createTransport, type AttemptOptions, type CheckedResponse, type Outgoi
 import { redactorFor, type Redactor } from './redact.js';
 import { createLog } from './logger.js';
 import { checkRequestSize, prepareCall, prepareRequest, type PreparedCall } from './validate.js';
-import { BatchQueue, type CloseOptions, type CloseReport } from './queue.js';
+import { BatchQueue, RESOLVED, type CloseOptions, type CloseReport } from './queue.js';
 import { userAgent } from './runtime.js';
 import type { GroupCall, GroupResponse } from './types.js';
 import type { EnqueueOptions } from './queue-options.js';
@@ -50,12 +50,16 @@ class Outbound {
 /**
  * `enqueueAsync()` for a call `prepareCall` already read and checked: for the `thrivestack import`
  * command, which validates each row before it decides to send it (same package; not exported).
+ * `undefined` when the call was queued at once: the import's loop has nothing to wait for.
  */
-export let enqueuePrepared: (client: ThriveStack, prepared: PreparedCall, tag: unknown) => Promise<void>;
+export let enqueuePrepared: (client: ThriveStack, prepared: PreparedCall, tag: unknown) => Promise<void> | undefined;
 
 export class ThriveStack {
   static {
-    enqueuePrepared = (client, prepared, tag) => client.#queue.addAsync(prepared, tag);
+    enqueuePrepared = (client, prepared, tag) => {
+      const queued = client.#queue.addAsync(prepared, tag);
+      return queued === RESOLVED ? undefined : queued;
+    };
   }
 
   /** Where requests go, e.g. https://api.app.thrivestack.ai. */

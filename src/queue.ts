@@ -99,7 +99,8 @@ function sizeOf(entry: Entry, exact: boolean): number {
 }
 const noop = (): void => {};
 /** What `enqueueAsync()` returns when the call was queued at once: one promise for all of them. */
-const RESOLVED: Promise<void> = Promise.resolve();
+/** What `addAsync()` returns for a call queued at once (one shared promise: nothing to allocate). */
+export const RESOLVED: Promise<void> = Promise.resolve();
 const unref = (timer: unknown): void => (timer as { unref?: () => void }).unref?.();
 /** Runs `task` after the event loop's timers and I/O had their turn (setImmediate where there is one). */
 const nextTask = (task: () => void): void => {

@@ -378,7 +378,7 @@ describe('reading with a cap', () => {
   it('a line over the cap is reported with its line number and size, only a prefix kept; the next lines go on', async () => {
     const long = 'x'.repeat(1_000);
     const lines = [];
-    for await (const line of cappedLines(Readable.from([Buffer.from(`short\n${long.slice(0, 400)}`), Buffer.from(`${long.slice(400)}\r\nafter\n`)]), 100)) lines.push(line);
+    for await (const chunkLines of cappedLines(Readable.from([Buffer.from(`short\n${long.slice(0, 400)}`), Buffer.from(`${long.slice(400)}\r\nafter\n`)]), 100)) lines.push(...chunkLines);
     // `end`: the byte offset just after each line (line break included)
     expect(lines[0]).toEqual({ line: 1, end: 6, text: 'short' });
     expect(lines[1]).toMatchObject({ line: 2, end: 6 + 1_002, oversized: { line: 2, bytes: 1_000 } });

@@ -18,6 +18,13 @@ export class ByteBudget {
     return this.#used;
   }
 
+  /** Counts `bytes` and returns `true` if they fit now (always while nothing is held); else counts nothing. */
+  tryReserve(bytes: number): boolean {
+    if (this.#used > 0 && this.#used + bytes > this.limit) return false;
+    this.#used += bytes;
+    return true;
+  }
+
   /**
    * Resolves `true` once `bytes` more fit (at once while nothing is held) and counts them, or `false`
    * when `signal` aborts first (nothing counted). One caller at a time (the import's read loop).

@@ -52,9 +52,11 @@ const CR = 0x0d;
 
 /**
  * The lines of `stream` (split at `\n`, a trailing `\r` dropped), each at most `cap` bytes; longer
- * ones come as `oversized`. Ends early, without an error, when `signal` aborts.
+ * ones come as `oversized`. Yields the lines each chunk of the input completes, together (one step of
+ * the async iteration per chunk, not per line: measured, a few % of an NDJSON import). Ends early,
+ * without an error, when `signal` aborts.
  */
-export async function* cappedLines(stream: Readable, cap = MAX_ROW_BYTES, signal?: AbortSignal): AsyncGenerator<RawLine> {
+export async function* cappedLines(stream: Readable, cap = MAX_ROW_BYTES, signal?: AbortSignal): AsyncGenerator<RawLine[]> {
   let parts: Buffer[] = [];
   let partBytes = 0;
   let dropping: Oversized | undefined;
@@ -101,18 +103,20 @@ export async function* cappedLines(stream: Readable, cap = MAX_ROW_BYTES, signal
   try {
     for await (const chunk of stream as AsyncIterable<Buffer | string>) {
       const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      const lines: RawLine[] = [];
       let start = 0;
       for (;;) {
         const end = buffer.indexOf(NL, start);
         if (end === -1) break;
         keep(buffer.subarray(start, end));
-        yield finish(base + end + 1);
+        lines.push(finish(base + end + 1));
         start = end + 1;
       }
       if (start < buffer.length) keep(buffer.subarray(start));
       base += buffer.length;
+      if (lines.length > 0) yield lines;
     }
-    if (partBytes > 0 || dropping) yield finish(base);
+    if (partBytes > 0 || dropping) yield [finish(base)];
   } catch (error) {
     if (!signal?.aborted) throw error;
   } finally {

@@ -425,12 +425,14 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
       }
       const tag: RowTag = { line: row.line, key, original: row.original, bytes: prepared.bytes };
       // memory: wait while the rows not settled yet hold the byte budget (big rows), not only the queue's row bound
-      if (!(await budget.reserve(tag.bytes, stop.signal))) {
+      if (!budget.tryReserve(tag.bytes) && !(await budget.reserve(tag.bytes, stop.signal))) {
         unsent = tag;
         break;
       }
       try {
-        await enqueuePrepared(client, prepared.prepared, tag); // read and checked once, above
+        // read and checked once, above; a promise only when the queue is full (then wait for room)
+        const waiting = enqueuePrepared(client, prepared.prepared, tag);
+        if (waiting) await waiting;
       } catch (error) {
         if (error instanceof QueueError && stop.signal.aborted) {
           unsent = tag; // closed while waiting for room
