@@ -131,7 +131,8 @@ interface ParserInternals {
  * on its `info`, so the info handed over is those two, read from there. This reaches into csv-parse's
  * internals (pinned in package.json): a version without them keeps its own info, slower but the same
  * to this reader, and test/cli-csv-lean-info.test.ts fails so that the change is seen. Errors csv-parse
- * builds from the same info keep `lines`, the one field the `skip` handler reads. Returns whether it applied.
+ * builds from the same info keep `lines`, which the `skip` handler reads; their `raw` (set only with
+ * csv-parse's `raw` option, off here) would be lost. Returns whether it applied.
  */
 export function leanRecordInfo(parser: unknown): boolean {
   const api = (parser as ParserInternals).api;
@@ -207,6 +208,9 @@ export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): As
     const line = unclosed ?? (Number((error as { lines?: unknown }).lines) || 0) + removed - overcount;
     if (line <= lastSkippedLine) return;
     lastSkippedLine = line;
+    // csv-parse gives the text of a record it skips only with its `raw` option, which copies every byte
+    // of the input (and which `leanRecordInfo` does not keep): such a row is reported by its line, with
+    // no cells (the guide says to copy it from the input by that line)
     const raw = (error as { raw?: unknown }).raw;
     const text = typeof raw === 'string' ? raw.replace(/\r?\n$/, '') : '';
     skipped.push({
