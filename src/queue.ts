@@ -26,7 +26,7 @@ import {
   type QueueThrottle,
 } from './queue-options.js';
 import type { WireGroupCall } from './types.js';
-import { tooLarge, type PreparedCall } from './validate.js';
+import { callTooLarge, fitsOneRequest, type PreparedCall } from './validate.js';
 import { createLog, type Log } from './logger.js';
 import { holdForExit } from './runtime.js';
 import { body, utf8Bound, utf8Length } from './call-bytes.js';
@@ -259,9 +259,9 @@ export class BatchQueue {
   /** The call's entry; a call no request can carry is refused here, exactly measured. */
   #entry(call: PreparedCall, tag: unknown): Entry {
     const entry = new Entry(call.json, tag);
-    if (utf8Bound(call.json) + 2 > MAX_REQUEST_BYTES) {
+    if (!fitsOneRequest(utf8Bound(call.json))) {
       const bytes = (entry.bytes = utf8Length(call.json));
-      if (bytes + 2 > MAX_REQUEST_BYTES) throw new ValidationError([{ path: 'call', message: `${tooLarge(bytes, 'is')}; shrink its traits` }]);
+      if (!fitsOneRequest(bytes)) throw new ValidationError([callTooLarge(bytes)]);
     }
     return entry;
   }

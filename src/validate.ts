@@ -123,9 +123,24 @@ function caseClashes(wire: WireGroupCall, at: string): ValidationIssue[] {
   return issues;
 }
 
-export function tooLarge(bytes: number, what: string, atLeast = false): string {
+function tooLarge(bytes: number, what: string, atLeast: boolean): string {
   return `${what} ${atLeast ? 'at least ' : ''}${bytes.toLocaleString('en-US')} bytes of JSON, but one request holds at most ${MAX_REQUEST_BYTES.toLocaleString('en-US')} bytes`;
 }
+
+/** A call (at `path`) of `bytes` bytes of JSON, or `atLeast` that many, is more than any request carries. */
+export const callTooLarge = (bytes: number, path = 'call', atLeast = false): ValidationIssue => ({
+  path,
+  message: `${tooLarge(bytes, 'is', atLeast)}; shrink its traits`,
+});
+
+/** Calls of `bytes` bytes of JSON together (or `atLeast` that many) are more than one request carries. */
+const requestTooLarge = (bytes: number, atLeast = false): ValidationIssue => ({
+  path: 'calls',
+  message: `${tooLarge(bytes, 'hold', atLeast)}; use enqueue(), which splits batches by size`,
+});
+
+/** Whether a call of `bytes` bytes of JSON fits in a request (with the request's brackets). */
+export const fitsOneRequest = (bytes: number): boolean => bytes + 2 <= MAX_REQUEST_BYTES;
 
 /**
  * What can be a group call: an object read field by field (a class instance's own fields too; not an
@@ -189,7 +204,7 @@ export function prepareCall(input: GroupCall, redact: Redactor = noRedaction): P
       carefulChecks(call, walk, walk.issues, 'call', 'call', redact);
       if (walk.issues.length) throw refusal(walk.issues, redact);
     }
-    if (walk.bytes > MEASURED_UP_TO) throw new ValidationError([{ path: 'call', message: `${tooLarge(walk.bytes, 'is', true)}; shrink its traits` }]);
+    if (walk.bytes > MEASURED_UP_TO) throw new ValidationError([callTooLarge(walk.bytes, 'call', true)]);
     return { call, json: JSON.stringify(call) };
   } finally {
     spare = walk;
@@ -246,9 +261,7 @@ export function prepareRequest(input: GroupCall | readonly GroupCall[], redact: 
     if (total > MEASURED_UP_TO) {
       // no request can carry these: the rest is not read (each call could be as large again)
       const alone = walk.bytes > MAX_REQUEST_BYTES;
-      const size = alone
-        ? { path: at, message: `${tooLarge(walk.bytes, 'is', true)}; shrink its traits` }
-        : { path: 'calls', message: `${tooLarge(total, 'hold', true)}; use enqueue(), which splits batches by size` };
+      const size = alone ? callTooLarge(walk.bytes, at, true) : requestTooLarge(total, true);
       throw refusal([...issues, size], redact);
     }
   }
@@ -272,13 +285,9 @@ export function checkRequestSize(body: string, calls: WireGroupCall[], many: boo
   if (bytes <= MAX_REQUEST_BYTES) return;
   const oversized = calls
     .map((wire, i) => ({ i, bytes: utf8Length(JSON.stringify(wire)) }))
-    .filter((c) => c.bytes > MAX_REQUEST_BYTES - 2);
-  if (oversized.length) {
-    throw new ValidationError(
-      oversized.map((c) => ({ path: many ? `calls[${c.i}]` : 'call', message: `${tooLarge(c.bytes, 'is')}; shrink its traits` })),
-    );
-  }
-  throw new ValidationError([{ path: 'calls', message: `${tooLarge(bytes, 'hold')}; use enqueue(), which splits batches by size` }]);
+    .filter((c) => !fitsOneRequest(c.bytes));
+  if (oversized.length) throw new ValidationError(oversized.map((c) => callTooLarge(c.bytes, many ? `calls[${c.i}]` : 'call')));
+  throw new ValidationError([requestTooLarge(bytes)]);
 }
 
 /** One issue per path and message: a BigInt `employees` is not also reported as "expected a number". */

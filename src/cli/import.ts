@@ -11,7 +11,7 @@ import type { ThriveStack } from '../client.js';
 import type { DeliveryFailure } from '../queue-options.js';
 import { fromWireCall, wirePath } from '../from-wire.js';
 import type { ValidationIssue } from '../validation-issue.js';
-import { prepareCall, tooLarge, type PreparedCall } from '../validate.js';
+import { callTooLarge, fitsOneRequest, prepareCall, type PreparedCall } from '../validate.js';
 import { enqueuePrepared } from '../client.js';
 import { CONNECTION_OPTIONS, UsageError, helpText, integerOption, parseCommand, type CommandSpec } from './args.js';
 import { Checkpoint, CheckpointError, checkpointIdentity, damageText, rowKey, type AppendIO } from './checkpoint.js';
@@ -131,7 +131,7 @@ export function prepareRow(row: InputRow): PreparedRow {
     const bytes = Buffer.byteLength(prepared.json);
     // a row read under the limit can still serialize past it (escapes: a cell of 1.5 MB of `\` is 3 MB
     // of JSON): rejected here, alone, with the message the queue would give, never thrown by the queue
-    if (bytes + 2 > MAX_REQUEST_BYTES) return { ok: false, reason: issuesText([], [{ path: 'call', message: `${tooLarge(bytes, 'is')}; shrink its traits` }]) };
+    if (!fitsOneRequest(bytes)) return { ok: false, reason: issuesText([], [callTooLarge(bytes)]) };
     return { ok: true, prepared, bytes };
   } catch (error) {
     // a value too deep for the validator's recursion is this row's problem, not the import's
