@@ -98,7 +98,6 @@ function sizeOf(entry: Entry, exact: boolean): number {
   return (entry.bytes = utf8Length(entry.json)) + 1;
 }
 const noop = (): void => {};
-/** What `enqueueAsync()` returns when the call was queued at once: one promise for all of them. */
 /** What `addAsync()` returns for a call queued at once (one shared promise: nothing to allocate). */
 export const RESOLVED: Promise<void> = Promise.resolve();
 const unref = (timer: unknown): void => (timer as { unref?: () => void }).unref?.();
@@ -437,6 +436,7 @@ export class BatchQueue {
         this.#pumpAgain = false;
         // a send that starts takes everything waiting now, in as many requests as it needs
         if (this.#waiting.length >= this.#flushAt || this.#waitingBytes >= MAX_REQUEST_BYTES) this.#drainUntil = this.#seq;
+        // the length again after `#room()`: it runs a throttle's code, which may enqueue, flush or close
         while (this.#waiting.length > 0 && this.#room() > 0 && this.#waiting.length > 0 && this.#waiting[0]!.seq <= this.#drainUntil) {
           this.#start(this.#take());
         }
