@@ -386,8 +386,9 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
   const rows =
     format === 'csv'
       ? readCsv(stream, {
-          onHeader: (cells) => {
+          onHeader: (cells, end) => {
             csvHeader = cells;
+            consumed = end;
             warnRejectsColumns(cells);
           },
           signal: stop.signal,
@@ -395,10 +396,10 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
         })
       : readNdjson(stream, stop.signal);
   let readError: unknown;
-  /** The line of the last row read, and whether the whole input was read. */
+  /** The line the last row read ends on, and whether the whole input was read. */
   let lastLine = 0;
   let inputEnded = false;
-  /** A row read as the import stopped, never queued (its line: where the import stopped). */
+  /** A row read as the import stopped, never queued (in the rejects file as not sent, like the rows abandoned in flight). */
   let unsent: RowTag | undefined;
   try {
     for await (const row of rows) {
@@ -413,7 +414,7 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
         }
       }
       stats.read++;
-      lastLine = row.line;
+      lastLine = row.endLine ?? row.line;
       if (row.end !== undefined) consumed = row.end;
       const prepared = prepareRow(row);
       if (!prepared.ok) {
@@ -508,7 +509,11 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
     ...stats,
     abandoned,
     unsent: unsent ? 1 : 0,
-    stoppedAtLine: inputEnded ? undefined : unsent ? unsent.line : lastLine + 1,
+    // after every row read (a row read and not queued is in the rejects file, as not sent): where the
+    // rows not read start, by line and (for the resume advice's `tail -c`) by byte, which is exact
+    // whatever line breaks the rows hold (a quoted cell's, a lone CR), where a line count is not
+    stoppedAtLine: inputEnded ? undefined : lastLine + 1,
+    stoppedAtByte: inputEnded ? undefined : consumed,
     input: file === '-' ? undefined : file,
     format,
     seconds,

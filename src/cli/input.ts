@@ -10,6 +10,8 @@ export type InputFormat = 'csv' | 'ndjson';
 export interface InputRow {
   /** 1-based line number where the row starts. */
   line: number;
+  /** The line it ends on, when it spans several (a CSV record with line breaks in quoted cells). */
+  endLine?: number;
   /** The row as a wire-format group call object (CSV: built from the cells), when it could be read. */
   wire?: unknown;
   /** Why the row could not be read (not JSON, wrong number of cells, broken CSV quoting). */
@@ -19,9 +21,9 @@ export interface InputRow {
   /** `original` is only the start of a row too large to keep (see `capped-lines.ts`). */
   truncated?: boolean;
   /**
-   * About where in the input the row ends (bytes, its line break included; CSV: as the parser counts
-   * them), when known: the share of the input the rows read so far cover (progress), as opposed to
-   * what the file reader has buffered ahead of them.
+   * Where in the input the row ends (the byte after it, its line break included), when known: the
+   * share of the input the rows read so far cover (progress), as opposed to what the file reader has
+   * buffered ahead of them, and where the rows not read start (the `tail -c` of the resume advice).
    */
   end?: number;
 }

@@ -145,6 +145,8 @@ export interface Summary extends ImportStats {
   unsent: number;
   /** The first line not read or not handed over, when the import stopped before the end of its input. */
   stoppedAtLine?: number | undefined;
+  /** Where the rows not read or not handed over start in the input, in bytes (0: the first byte). */
+  stoppedAtByte?: number | undefined;
   /** The input file (undefined for stdin) and its format, for the resume advice. */
   input?: string | undefined;
   format?: 'csv' | 'ndjson';
@@ -161,6 +163,19 @@ export interface Summary extends ImportStats {
 }
 
 const shellWord = (text: string): string => (/^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * The command that writes the rows of `input` from byte `at` on (0: the first) to a file of their own,
+ * and the words to import it: by bytes (`tail -c`), which land exactly between two rows whatever line
+ * breaks the rows hold; a CSV keeps its header (`head -n 1`) unless nothing past it was read.
+ */
+function restCommand(input: string, format: 'csv' | 'ndjson' | undefined, at: number): string {
+  const file = shellWord(input);
+  const ext = format === 'csv' ? 'csv' : 'ndjson';
+  const tail = `tail -c +${at + 1} ${file}`;
+  const command = format === 'csv' && at > 0 ? `(head -n 1 ${file}; ${tail})` : tail;
+  return `${command} > rest.${ext}, and import rest.${ext}`;
+}
 
 /**
  * The summary: every row read accounted for (sent + rejected + failed + skipped + abandoned + not
@@ -185,8 +200,7 @@ export function summaryText(s: Summary): string {
   if (s.stoppedAtLine !== undefined && s.outcome !== 'complete' && s.outcome !== 'failed') {
     const where = s.input ? ` of ${s.input}` : '';
     lines.push(
-      `The import stopped at line ${s.stoppedAtLine}${where}: that row and every one after it were not sent` +
-        `${s.unsent ? '' : ' (not even read)'}.`,
+      `The import stopped at line ${s.stoppedAtLine}${where}: that row and every one after it were not sent (not even read).`,
     );
     const interrupted = s.outcome === 'interrupted' ? 'Interrupted. ' : '';
     if (s.checkpoint) {
@@ -195,12 +209,8 @@ export function summaryText(s: Summary): string {
           'the failed, abandoned and unread ones are sent.',
       );
     } else {
-      const rest = s.input
-        ? s.format === 'csv'
-          ? ` To send only the rest: (head -n 1 ${shellWord(s.input)}; tail -n +${s.stoppedAtLine} ${shellWord(s.input)}) > rest.csv, and import rest.csv` +
-            `${notDelivered > 0 ? (s.rejectsFile ? ` and the rows in ${s.rejectsFile} marked failed or not sent` : ' (the failed and abandoned rows above it are not listed: pass --rejects FILE)') : ''}.`
-          : ` To send only the rest: tail -n +${s.stoppedAtLine} ${shellWord(s.input)} > rest.ndjson, and import rest.ndjson` +
-            `${notDelivered > 0 ? (s.rejectsFile ? ` and the rows in ${s.rejectsFile} marked failed or not sent` : ' (the failed and abandoned rows above it are not listed: pass --rejects FILE)') : ''}.`
+      const rest = s.input ? ` To send only the rest: ${restCommand(s.input, s.format, s.stoppedAtByte ?? 0)}` +
+          `${notDelivered > 0 ? (s.rejectsFile ? ` and the rows in ${s.rejectsFile} marked failed or not sent` : ' (the failed and abandoned rows above it are not listed: pass --rejects FILE)') : ''}.`
         : '';
       lines.push(`${interrupted}Without --checkpoint a rerun sends every row again (duplicates at ThriveStack).${rest}`);
     }

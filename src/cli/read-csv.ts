@@ -143,8 +143,8 @@ export function leanRecordInfo(parser: unknown): boolean {
 }
 
 export interface CsvReadOptions {
-  /** Receives the header cells once they are read. */
-  onHeader?: (cells: string[]) => void;
+  /** Receives the header cells once they are read, and the byte after the header row. */
+  onHeader?: (cells: string[], end: number) => void;
   /** Ends the rows early (without an error), even while waiting for input. */
   signal?: AbortSignal;
   /** Trim leading and trailing white space of cell values (default true; `--no-trim`). */
@@ -182,21 +182,22 @@ export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): As
         if (oversized) {
           removed += oversized.editorBreaks;
           removedBytes += oversized.bytes - MARK_BYTES;
-          return { cells, line: oversized.line, oversized, end: context.bytes + removedBytes };
+          return { cells, line: oversized.line, endLine: oversized.line + oversized.editorBreaks, oversized, end: context.bytes + removedBytes };
         }
       }
       const end = context.bytes + removedBytes;
       const breaks = breaksIn(cells);
       overcount += breaks.parser - breaks.editor;
-      const line = context.lines + removed - overcount - breaks.editor;
+      const endLine = context.lines + removed - overcount;
+      const line = endLine - breaks.editor;
       if (cap.flagged.size > 0) {
         const flag = cap.flagged.get(line);
         if (flag !== undefined) {
           cap.flagged.delete(line);
-          return { cells, line, flag, end };
+          return { cells, line, endLine, flag, end };
         }
       }
-      return { cells, line, end };
+      return { cells, line, endLine, end };
     },
   };
   const parser = parse(options as unknown as Options); // the typings assume on_record returns cells
@@ -237,29 +238,29 @@ export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): As
   hooks.signal?.addEventListener('abort', stop, { once: true });
   let columns: Column[] | undefined;
   try {
-    type Parsed = { cells: string[]; line: number; end: number; oversized?: { bytes: number; prefix: string; line: number }; flag?: CsvRecordFlag };
-    for await (const { cells: record, line, end, oversized, flag } of parser as AsyncIterable<Parsed>) {
+    type Parsed = { cells: string[]; line: number; endLine: number; end: number; oversized?: { bytes: number; prefix: string; line: number }; flag?: CsvRecordFlag };
+    for await (const { cells: record, line, endLine, end, oversized, flag } of parser as AsyncIterable<Parsed>) {
       while (skipped.length > 0 && skipped[0]!.line < line) yield skipped.shift()!;
       if (oversized) {
         if (columns === undefined) throw new UsageError(`the CSV header row is ${oversizedReason(oversized).replace(/^row is /, '')}`);
-        yield { line, end, error: oversizedReason(oversized), original: [oversized.prefix], truncated: true };
+        yield { line, endLine, end, error: oversizedReason(oversized), original: [oversized.prefix], truncated: true };
         continue;
       }
       if (flag !== undefined) {
         if (columns === undefined) throw new UsageError(`the CSV header row is unusable: ${FLAG_REASONS[flag]}`);
-        yield { line, end, error: FLAG_REASONS[flag], original: record };
+        yield { line, endLine, end, error: FLAG_REASONS[flag], original: record };
         continue;
       }
       if (columns === undefined) {
         columns = columnsOf(record);
-        hooks.onHeader?.(record);
+        hooks.onHeader?.(record, end);
         continue;
       }
       if (record.length !== columns.length) {
-        yield { line, end, error: `has ${record.length} cells, but the header has ${columns.length}`, original: record };
+        yield { line, endLine, end, error: `has ${record.length} cells, but the header has ${columns.length}`, original: record };
         continue;
       }
-      yield { line, end, wire: wireFromCells(columns, record, hooks.trim ?? true), original: record };
+      yield { line, endLine, end, wire: wireFromCells(columns, record, hooks.trim ?? true), original: record };
     }
     while (skipped.length > 0) yield skipped.shift()!;
     if (columns === undefined) throw new UsageError('the CSV input is empty: it needs a header row (group_id,user_id,...)');

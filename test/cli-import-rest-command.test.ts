@@ -1,0 +1,75 @@
+/**
+ * An import that stops early without --checkpoint prints the command that extracts the rows it did not
+ * read. Followed as printed (by a shell), that command and the rejects file together must give back
+ * every row of the input exactly once, and nothing else: whatever line breaks the rows hold (a quoted
+ * cell with line breaks, a lone CR inside a cell), the rest starts exactly after the last row read,
+ * never inside a record and never past rows that were not read.
+ */
+import { execFileSync } from 'node:child_process';
+import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readCsv } from '../src/cli/read-csv.js';
+import { readNdjson } from '../src/cli/read-ndjson.js';
+import { cliTestBed, runCli } from './support/cli.js';
+
+const KEY = 'test-key-cli-rest-command-0123456789';
+const env = { THRIVESTACK_API_KEY: KEY };
+const bed = cliTestBed(KEY);
+
+const ROWS = 400;
+
+/** The user_id of every row a file holds (CSV through the import's own reader; rejects' cells too). */
+async function usersIn(path: string, format: 'csv' | 'ndjson'): Promise<string[]> {
+  const users: string[] = [];
+  const rows = format === 'csv' ? readCsv(createReadStream(path)) : readNdjson(createReadStream(path));
+  for await (const row of rows) {
+    expect(row.error, `${path} line ${row.line}: ${row.error}`).toBeUndefined();
+    users.push(String((row.wire as { user_id?: unknown }).user_id));
+  }
+  return users;
+}
+
+/** Runs the import against an API that answers 503 until the CLI gives up, then follows its advice. */
+async function stopThenRest(name: string, content: string, format: 'csv' | 'ndjson') {
+  const s = await bed.server({ plan: () => ({ type: 'status', status: 503 }) });
+  const input = bed.dir.file(`${name}.${format}`);
+  writeFileSync(input, content);
+  const rejects = bed.dir.file(`${name}.rejects.${format}`);
+  const args = ['import', input, '--base-url', s.url, '--max-retries', '0', '--rejects', rejects, '--batch-size', '10', '--concurrency', '1', '--quiet'];
+  const result = await runCli(args, { env });
+  expect(result.code, result.stderr).toBe(1);
+  const read = Number(/^(\d+) rows? read/m.exec(result.stdout)?.[1]);
+  expect(read).toBeGreaterThan(0);
+  expect(read).toBeLessThan(ROWS); // it stopped early
+  const command = /To send only the rest: (.*) > rest\.\w+, and import rest/.exec(result.stdout)?.[1];
+  expect(command, result.stdout).toBeDefined();
+  execFileSync('sh', ['-c', `${command} > rest.${format}`], { cwd: bed.dir.path });
+  const rest = await usersIn(bed.dir.file(`rest.${format}`), format);
+  return { read, rest, rejects };
+}
+
+describe('the "send only the rest" command of an import that stopped early', () => {
+  const csvRows = (cell: (i: number) => string): string =>
+    ['group_id,user_id,address', ...Array.from({ length: ROWS }, (_, i) => `acct_${i},user_${i},"${cell(i)}"`)].join('\n') + '\n';
+
+  it.each([
+    ['multi-line cells (a comma on each line)', (i: number) => `Acme ${i} Inc\n12 Main St, Springfield, IL\nUSA`],
+    ['a lone CR inside each cell', (i: number) => `first ${i}\rsecond`],
+    ['CRLF inside each cell', (i: number) => `first ${i}\r\nsecond`],
+  ])('CSV with %s: the rejects file and the rest give back every row once, and no fragment', async (_, cell) => {
+    const { read, rest, rejects } = await stopThenRest(`rest-${cell(0).length}`, csvRows(cell), 'csv');
+    // the rest: exactly the rows not read, in order, each whole
+    expect(rest).toEqual(Array.from({ length: ROWS - read }, (_, i) => `user_${read + i}`));
+    // the rejects file: every row read and not delivered (here all of them, the API refusing everything)
+    const listed = await usersIn(rejects, 'csv');
+    expect(listed.sort()).toEqual(Array.from({ length: read }, (_, i) => `user_${i}`).sort());
+  });
+
+  it('NDJSON: the rest starts with the first row not read', async () => {
+    const content = Array.from({ length: ROWS }, (_, i) => JSON.stringify({ group_id: `acct_${i}`, user_id: `user_${i}` })).join('\n') + '\n';
+    const { read, rest, rejects } = await stopThenRest('rest-ndjson', content, 'ndjson');
+    expect(rest).toEqual(Array.from({ length: ROWS - read }, (_, i) => `user_${read + i}`));
+    const listed = readFileSync(rejects, 'utf8').trim().split('\n').map((l) => (JSON.parse((JSON.parse(l) as { row: string }).row) as { user_id: string }).user_id);
+    expect(listed.sort()).toEqual(Array.from({ length: read }, (_, i) => `user_${i}`).sort());
+  });
+});
