@@ -7,10 +7,10 @@
  * problem is worded in the caller's terms. Nothing here throws before it has found every problem.
  */
 import { MAX_CALLS_PER_REQUEST, MAX_REQUEST_BYTES } from './generated/constants.js';
-import { readGroupCall } from './generated/call.js';
+import { SCHEMAS, readGroupCall } from './generated/call.js';
 import { ValidationError } from './errors.js';
 import { Reading } from './json-safety.js';
-import { schemaErrors, type SchemaError } from './schema-check.js';
+import { check, schemaErrors, type SchemaError } from './schema-check.js';
 import type { Redactor } from './redact.js';
 import type { GroupCall, WireGroupCall } from './types.js';
 import type { ValidationIssue } from './validation-issue.js';
@@ -44,7 +44,7 @@ function splitPointer(pointer: string): string[] {
 /** The two date fields (`segments` from the call): `timestamp` of a call and the reserved trait `created_at`. */
 function dateField(segments: readonly string[]): 'timestamp' | 'created_at' | undefined {
   if (segments.length === 1 && segments[0] === 'timestamp') return 'timestamp';
-  if (segments.length === 2 && segments[0] === 'traits' && segments[1] === 'created_at') return 'created_at';
+  if (segments.length === 2 && segments[0] === 'traits' && segments[1]!.toLowerCase() === 'created_at') return 'created_at';
   return undefined;
 }
 
@@ -123,6 +123,28 @@ function caseClashes(wire: WireGroupCall, at: string): ValidationIssue[] {
   return issues;
 }
 
+/** The reserved traits' rules (`employees` a number, ...), by name. */
+const RESERVED_TRAITS = SCHEMAS.GroupTraits!.properties!;
+
+/**
+ * A reserved trait named in another case (`Employees`, `CREATED_AT`) is that trait to ThriveStack,
+ * which reads trait names case-insensitively: its value is held to the reserved trait's rule as well.
+ * The document's schema (and so Prism) matches names exactly; this is the rule it cannot say.
+ * `pointer`: the call's JSON pointer in what is checked (`''` for one call, `/3` in a request).
+ */
+function reservedTraitErrors(wire: WireGroupCall, pointer: string): SchemaError[] {
+  const traits = wire.traits as Record<string, unknown> | undefined;
+  if (typeof traits !== 'object' || traits === null) return [];
+  const errors: SchemaError[] = [];
+  for (const name of Object.keys(traits)) {
+    const lower = name.toLowerCase();
+    if (lower === name || !Object.hasOwn(RESERVED_TRAITS, lower) || traits[name] === undefined) continue;
+    // no `~` or `/` to escape in the pointer: the name is a reserved trait's, in other letters' case
+    check(RESERVED_TRAITS[lower]!, traits[name], `${pointer}/traits/${name}`, errors);
+  }
+  return errors;
+}
+
 function tooLarge(bytes: number, what: string, atLeast: boolean): string {
   return `${what} ${atLeast ? 'at least ' : ''}${bytes.toLocaleString('en-US')} bytes of JSON, but one request holds at most ${MAX_REQUEST_BYTES.toLocaleString('en-US')} bytes`;
 }
@@ -179,7 +201,7 @@ function carefulChecks(call: WireGroupCall, walk: Reading, issues: ValidationIss
   for (const problem of walk.found) issues.push({ path: at + callerPath(problem.path, 'call').slice('call'.length), message: problem.message });
   if (walk.ok || root === 'calls') return; // a request's own checks run over all its calls at once
   issues.push(...caseClashes(call, at));
-  issues.push(...schemaIssues(schemaErrors('GroupCall', call), call, 'call', redact));
+  issues.push(...schemaIssues([...schemaErrors('GroupCall', call), ...reservedTraitErrors(call, '')], call, 'call', redact));
 }
 
 let spare: Reading | undefined;
@@ -269,7 +291,8 @@ export function prepareRequest(input: GroupCall | readonly GroupCall[], redact: 
     calls.forEach((wire, i) => {
       if (!notObjects.has(String(i))) issues.push(...caseClashes(wire, `calls[${i}]`));
     });
-    issues.push(...schemaIssues(schemaErrors('GroupRequest', calls), calls, 'calls', redact, notObjects));
+    const reserved = calls.flatMap((wire, i) => (notObjects.has(String(i)) ? [] : reservedTraitErrors(wire, `/${i}`)));
+    issues.push(...schemaIssues([...schemaErrors('GroupRequest', calls), ...reserved], calls, 'calls', redact, notObjects));
   }
   if (issues.length) throw refusal(issues, redact);
   return { calls, body: JSON.stringify(calls) };
