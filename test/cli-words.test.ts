@@ -28,6 +28,13 @@ describe('library messages in the command line\'s words', () => {
     expect(limited).toMatch(/Wait 5s before sending again, or raise --max-retries\.$/);
   });
 
+  it('a 401 names the variable and the flag that give the key, once each', () => {
+    expect(response(401)).toMatch(/`apiKey` or THRIVESTACK_API_KEY/);
+    const words = cliWords(response(401));
+    expect(words).toMatch(/Check the key passed as THRIVESTACK_API_KEY \(or --api-key-file\) \(ThriveStack dashboard/);
+    expect(words.match(/THRIVESTACK_API_KEY/g)).toHaveLength(1);
+  });
+
   it('an option the client refuses: the flag, not the constructor', () => {
     let message = '';
     try {

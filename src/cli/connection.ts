@@ -92,6 +92,7 @@ export function cliWords(message: string): string {
     .replace(/, raise `maxRetries`, or use `enqueue\(\)`, which batches calls and backs off for you/, ', or raise `maxRetries`')
     .replace(/(the proxy in (\w+) (?:answered|refused)[\s\S]*)Check the network and `baseUrl`/, '$1Check $2') // the proxy said no
     .replace(/(the proxy in (\w+)[\s\S]*)Check the network and `baseUrl`/, '$1Check $2, the network and `baseUrl`')
+    .replace(/`apiKey` or THRIVESTACK_API_KEY/, '`apiKey`') // the variable is what `apiKey` becomes, below
     .replace(/`(baseUrl|maxRetries|timeout|minRetryDelay|maxRetryDelay|maxRetryAfter|apiKey)`/g, (_, name: string) => FLAGS[name]!)
     .replace(/\b(baseUrl|maxRetries|minRetryDelay|maxRetryDelay|maxRetryAfter|apiKey)\b/g, (_, name: string) => FLAGS[name]!);
 }
