@@ -32,6 +32,27 @@ describe('a misspelt flag gets the nearest one', () => {
   });
 });
 
+describe('a value flag given twice is refused, not silently the last one', () => {
+  it.each([
+    [['group', '--group-id', 'g', '--group-id', 'h', '--user-id', 'u'], /^thrivestack group: --group-id is given more than once; give it once/],
+    [['group', '--group-id=g', '--user-id', 'u', '--group-id', 'h'], /--group-id is given more than once/],
+    [['import', 'x.csv', '--batch-size', '10', '--batch-size', '20'], /--batch-size is given more than once/],
+  ])('%j', async (args, message) => {
+    const server = await bed.server();
+    const result = await runCli([...args, '--base-url', server.url], { env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(server.log).toHaveLength(0);
+  });
+
+  it('a flag that may repeat (--trait) still does', async () => {
+    const server = await bed.server();
+    const result = await runCli(['group', '--group-id', 'g', '--user-id', 'u', '--trait', 'plan=pro', '--trait', 'seats=3', '--base-url', server.url], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(server.accepted[0]).toMatchObject({ traits: { plan: 'pro', seats: '3' } });
+  });
+});
+
 describe('date fields: a CSV cell, an NDJSON value or a flag is text, never "a Date"', () => {
   it('CSV and NDJSON rows with bad timestamp / created_at are told what text to write', async () => {
     const csv = bed.dir.file('dates.csv');

@@ -101,7 +101,7 @@ describe('usage errors exit 2 with one line saying what is wrong', () => {
     [[...base, '--trait', 'plan=a', '--trait', 'Plan=b'], {}, /trait "Plan" is given twice/],
     [[...base, '--traits-json', '{oops'], {}, /--traits-json is not valid JSON/],
     [[...base, '--timestamp', 'yesterday'], {}, /--timestamp: expected an ISO 8601 date-time/],
-    [[...base, '--group-id', ''], {}, /--group-id: must not be empty/],
+    [['group', '--group-id', '', '--user-id', 'usr_7'], {}, /--group-id: must not be empty/],
     [[...base, '--base-url', 'http://example.com'], {}, /--base-url http:\/\/example\.com uses plain http:\/\/.*loopback host, e\.g\. a local mock\)\. \(see/],
     [[...base, '--timeout', 'soon'], {}, /--timeout must be a whole number/],
     [base, { THRIVESTACK_API_KEY: undefined }, /no API key: set THRIVESTACK_API_KEY or pass --api-key-file FILE/],

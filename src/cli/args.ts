@@ -68,9 +68,16 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
   );
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
   } catch (error) {
     throw new UsageError(describeParseError(error as Error & { code?: string }, spec));
+  }
+  // a value option given twice would silently keep the last one (`--group-id a --group-id b`)
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option' || spec.options[token.name]?.type !== 'string' || spec.options[token.name]?.multiple) continue;
+    if (seen.has(token.name)) throw new UsageError(`--${token.name} is given more than once; give it once`);
+    seen.add(token.name);
   }
   const values = parsed.values as Parsed['values'];
   if (values.help) return { values, positionals: parsed.positionals };
