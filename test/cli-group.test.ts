@@ -100,6 +100,7 @@ describe('usage errors exit 2 with one line saying what is wrong', () => {
     [[...base, '--trait', 'plan'], {}, /--trait needs NAME=VALUE, got "plan"/],
     [[...base, '--trait', 'plan=a', '--trait', 'Plan=b'], {}, /trait "Plan" is given twice/],
     [[...base, '--traits-json', '{oops'], {}, /--traits-json is not valid JSON/],
+    [[...base, '--traits-json', '{"employees":"5"}'], {}, /--traits-json employees: expected a number, got "5"/],
     [[...base, '--timestamp', 'yesterday'], {}, /--timestamp: expected an ISO 8601 date-time/],
     [['group', '--group-id', '', '--user-id', 'usr_7'], {}, /--group-id: must not be empty/],
     [[...base, '--base-url', 'http://example.com'], {}, /--base-url http:\/\/example\.com uses plain http:\/\/.*loopback host, e\.g\. a local mock\)\. \(see/],

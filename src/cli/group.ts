@@ -61,7 +61,8 @@ function pairs(option: string, list: string[] | undefined): Array<[string, strin
   });
 }
 
-function traitsFrom(values: Record<string, unknown>): Record<string, unknown> | undefined {
+/** The traits of `--traits-json` and `--trait`, and the names that came from `--traits-json` (for messages). */
+function traitsFrom(values: Record<string, unknown>): { traits: Record<string, unknown> | undefined; fromJson: ReadonlySet<string> } {
   let traits: Record<string, unknown> | undefined;
   const json = values['traits-json'] as string | undefined;
   if (json !== undefined) {
@@ -74,7 +75,8 @@ function traitsFrom(values: Record<string, unknown>): Record<string, unknown> | 
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('--traits-json must be a JSON object');
     traits = parsed as Record<string, unknown>;
   }
-  const names = new Map(Object.keys(traits ?? {}).map((name) => [name.toLowerCase(), '--traits-json']));
+  const fromJson = new Set(Object.keys(traits ?? {}));
+  const names = new Map([...fromJson].map((name) => [name.toLowerCase(), '--traits-json']));
   for (const [name, text] of pairs('trait', values.trait as string[] | undefined)) {
     const given = names.get(name.toLowerCase());
     if (given) throw new UsageError(`trait ${JSON.stringify(name)} is given twice (also in ${given}; trait names are case-insensitive)`);
@@ -82,7 +84,7 @@ function traitsFrom(values: Record<string, unknown>): Record<string, unknown> | 
     traits ??= {};
     setOwn(traits, name, typedTrait(name, text));
   }
-  return traits;
+  return { traits, fromJson };
 }
 
 function contextFrom(values: Record<string, unknown>): GroupCall['context'] {
@@ -103,8 +105,8 @@ function contextFrom(values: Record<string, unknown>): GroupCall['context'] {
   return Object.keys(context).length ? (context as GroupCall['context']) : undefined;
 }
 
-/** A validation issue's path → the option that set it. */
-function flagOf(path: string): string {
+/** A validation issue's path → the option that set it (`fromJson`: trait names `--traits-json` gave). */
+function flagOf(path: string, fromJson: ReadonlySet<string>): string {
   const wire = wirePath(path);
   const simple: Record<string, string> = {
     group_id: '--group-id',
@@ -115,13 +117,16 @@ function flagOf(path: string): string {
     'context.source': '--source',
   };
   if (simple[wire]) return simple[wire]!;
-  if (wire.startsWith('traits.') || wire.startsWith('traits[')) return `--trait ${wire.slice('traits'.length).replace(/^\./, '')}`;
+  if (wire.startsWith('traits.') || wire.startsWith('traits[')) {
+    const name = wire.slice('traits'.length).replace(/^\./, '');
+    return fromJson.has(name) ? `--traits-json ${name}` : `--trait ${name}`;
+  }
   if (wire.startsWith('context.')) return `--context ${wire.slice('context.'.length)}`;
   return wire || 'the call';
 }
 
-export function usageFromValidation(error: ValidationError): UsageError {
-  return new UsageError(error.issues.map((issue) => `${flagOf(issue.path)}: ${issueInCliWords(issue.message)}`).join('; '));
+export function usageFromValidation(error: ValidationError, fromJson: ReadonlySet<string> = new Set()): UsageError {
+  return new UsageError(error.issues.map((issue) => `${flagOf(issue.path, fromJson)}: ${issueInCliWords(issue.message)}`).join('; '));
 }
 
 export async function runGroup(argv: string[], io: CliIO): Promise<number> {
@@ -137,7 +142,7 @@ export async function runGroup(argv: string[], io: CliIO): Promise<number> {
     groupId: values['group-id'] as string,
     userId: values['user-id'] as string,
   };
-  const traits = traitsFrom(values);
+  const { traits, fromJson } = traitsFrom(values);
   if (traits) call.traits = traits;
   const context = contextFrom(values);
   if (context) call.context = context;
@@ -145,7 +150,7 @@ export async function runGroup(argv: string[], io: CliIO): Promise<number> {
   try {
     prepareCall(call); // the client's own validation, before a key is needed
   } catch (error) {
-    if (error instanceof ValidationError) throw usageFromValidation(error);
+    if (error instanceof ValidationError) throw usageFromValidation(error, fromJson);
     throw error;
   }
   const connection = connectionOptions(values, io.env);
