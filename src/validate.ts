@@ -146,7 +146,9 @@ function reservedTraitErrors(wire: WireGroupCall, pointer: string): SchemaError[
 }
 
 function tooLarge(bytes: number, what: string, atLeast: boolean): string {
-  return `${what} ${atLeast ? 'at least ' : ''}${bytes.toLocaleString('en-US')} bytes of JSON, but one request holds at most ${MAX_REQUEST_BYTES.toLocaleString('en-US')} bytes`;
+  // a call of up to 2,000,000 bytes does not fit either once the request's two brackets are counted
+  const brackets = bytes <= MAX_REQUEST_BYTES ? ` (with the request's brackets, ${(bytes + 2).toLocaleString('en-US')})` : '';
+  return `${what} ${atLeast ? 'at least ' : ''}${bytes.toLocaleString('en-US')} bytes of JSON${brackets}, but one request holds at most ${MAX_REQUEST_BYTES.toLocaleString('en-US')} bytes`;
 }
 
 /** A call (at `path`) of `bytes` bytes of JSON, or `atLeast` that many, is more than any request carries. */
