@@ -45,6 +45,12 @@ describe('a value flag given twice is refused, not silently the last one', () =>
     expect(server.log).toHaveLength(0);
   });
 
+  it('--help still wins over a flag given twice', async () => {
+    const result = await runCli(['group', '--help', '--group-id', 'a', '--group-id', 'b'], { env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Usage: thrivestack group/);
+  });
+
   it('a flag that may repeat (--trait) still does', async () => {
     const server = await bed.server();
     const result = await runCli(['group', '--group-id', 'g', '--user-id', 'u', '--trait', 'plan=pro', '--trait', 'seats=3', '--base-url', server.url], { env });

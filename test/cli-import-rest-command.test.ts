@@ -65,6 +65,18 @@ describe('the "send only the rest" command of an import that stopped early', () 
     expect(listed.sort()).toEqual(Array.from({ length: read }, (_, i) => `user_${i}`).sort());
   });
 
+  it.each([
+    ['rows ended by a lone CR (old Mac exports)', '\r', ''],
+    ['blank lines before the header', '\n', '\n\n'],
+    ['a header cell with a line break in quotes, and a BOM', '\r\n', '\uFEFF'],
+  ])('CSV with %s: the rest keeps the whole header and nothing else of what was read', async (what, eol, before) => {
+    const header = what.startsWith('a header cell') ? 'group_id,user_id,"my\nnote"' : 'group_id,user_id,note';
+    const content = before + [header, ...Array.from({ length: ROWS }, (_, i) => `acct_${i},user_${i},n${i}`)].join(eol) + eol;
+    const { read, rest, rejects } = await stopThenRest(`rest-header-${what.length}`, content, 'csv');
+    expect(rest).toEqual(Array.from({ length: ROWS - read }, (_, i) => `user_${read + i}`));
+    expect((await usersIn(rejects, 'csv')).sort()).toEqual(Array.from({ length: read }, (_, i) => `user_${i}`).sort());
+  });
+
   it('NDJSON: the rest starts with the first row not read', async () => {
     const content = Array.from({ length: ROWS }, (_, i) => JSON.stringify({ group_id: `acct_${i}`, user_id: `user_${i}` })).join('\n') + '\n';
     const { read, rest, rejects } = await stopThenRest('rest-ndjson', content, 'ndjson');

@@ -72,6 +72,8 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
   } catch (error) {
     throw new UsageError(describeParseError(error as Error & { code?: string }, spec));
   }
+  const values = parsed.values as Parsed['values'];
+  if (values.help) return { values, positionals: parsed.positionals };
   // a value option given twice would silently keep the last one (`--group-id a --group-id b`)
   const seen = new Set<string>();
   for (const token of parsed.tokens) {
@@ -79,8 +81,6 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
     if (seen.has(token.name)) throw new UsageError(`--${token.name} is given more than once; give it once`);
     seen.add(token.name);
   }
-  const values = parsed.values as Parsed['values'];
-  if (values.help) return { values, positionals: parsed.positionals };
   const count = parsed.positionals.length;
   const allowed = spec.positionals ?? { min: 0, max: 0, names: '' };
   if (count < allowed.min) throw new UsageError(`missing ${allowed.names}`);

@@ -382,13 +382,15 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
 
   for (const damage of checkpoint?.damage ?? []) progress.log(`thrivestack import: ${damageText(checkpoint!.path, damage)}`);
   progress.start();
+  /** CSV: where the header row ends (the resume advice copies it). */
+  let headerBytes: number | undefined;
   const stream = input.stream();
   const rows =
     format === 'csv'
       ? readCsv(stream, {
           onHeader: (cells, end) => {
             csvHeader = cells;
-            consumed = end;
+            consumed = headerBytes = end;
             warnRejectsColumns(cells);
           },
           signal: stop.signal,
@@ -514,6 +516,7 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
     // whatever line breaks the rows hold (a quoted cell's, a lone CR), where a line count is not
     stoppedAtLine: inputEnded ? undefined : lastLine + 1,
     stoppedAtByte: inputEnded ? undefined : consumed,
+    headerBytes,
     input: file === '-' ? undefined : file,
     format,
     seconds,

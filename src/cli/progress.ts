@@ -147,6 +147,8 @@ export interface Summary extends ImportStats {
   stoppedAtLine?: number | undefined;
   /** Where the rows not read or not handed over start in the input, in bytes (0: the first byte). */
   stoppedAtByte?: number | undefined;
+  /** CSV: the bytes of the input up to the end of its header row (blank lines and a BOM before it included). */
+  headerBytes?: number | undefined;
   /** The input file (undefined for stdin) and its format, for the resume advice. */
   input?: string | undefined;
   format?: 'csv' | 'ndjson';
@@ -167,13 +169,14 @@ const shellWord = (text: string): string => (/^[\w./@%+=:,-]+$/.test(text) ? tex
 /**
  * The command that writes the rows of `input` from byte `at` on (0: the first) to a file of their own,
  * and the words to import it: by bytes (`tail -c`), which land exactly between two rows whatever line
- * breaks the rows hold; a CSV keeps its header (`head -n 1`) unless nothing past it was read.
+ * breaks the rows (and the header) hold or end with; a CSV keeps its header, its first `header` bytes
+ * (`head -c`), unless nothing past it was read.
  */
-function restCommand(input: string, format: 'csv' | 'ndjson' | undefined, at: number): string {
+function restCommand(input: string, format: 'csv' | 'ndjson' | undefined, at: number, header: number): string {
   const file = shellWord(input);
   const ext = format === 'csv' ? 'csv' : 'ndjson';
   const tail = `tail -c +${at + 1} ${file}`;
-  const command = format === 'csv' && at > 0 ? `(head -n 1 ${file}; ${tail})` : tail;
+  const command = format === 'csv' && at > 0 && header > 0 ? `(head -c ${header} ${file}; ${tail})` : tail;
   return `${command} > rest.${ext}, and import rest.${ext}`;
 }
 
@@ -209,7 +212,7 @@ export function summaryText(s: Summary): string {
           'the failed, abandoned and unread ones are sent.',
       );
     } else {
-      const rest = s.input ? ` To send only the rest: ${restCommand(s.input, s.format, s.stoppedAtByte ?? 0)}` +
+      const rest = s.input ? ` To send only the rest: ${restCommand(s.input, s.format, s.stoppedAtByte ?? 0, s.headerBytes ?? 0)}` +
           `${notDelivered > 0 ? (s.rejectsFile ? ` and the rows in ${s.rejectsFile} marked failed or not sent` : ' (the failed and abandoned rows above it are not listed: pass --rejects FILE)') : ''}.`
         : '';
       lines.push(`${interrupted}Without --checkpoint a rerun sends every row again (duplicates at ThriveStack).${rest}`);
