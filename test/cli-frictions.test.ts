@@ -109,12 +109,52 @@ describe('stopping on SIGTERM', () => {
   });
 });
 
+describe('stopping with a row waiting for room in the queue', () => {
+  it("counts that row in the summary, in the command line's words, not the library's (enqueueAsync, QueueError)", async () => {
+    const s = await bed.server({ plan: () => ({ type: 'hang' }) });
+    const input = bed.dir.file('full.ndjson');
+    // --batch-size 10: 4 requests in flight and 80 rows queued fill the queue; row 81 waits for room
+    writeFileSync(input, Array.from({ length: 200 }, (_, i) => JSON.stringify(wireRow(i))).join('\n') + '\n');
+    const child = spawnCli(['import', input, '--base-url', s.url, '--batch-size', '10', '--timeout', '60000'], { env });
+    await waitFor(() => s.log.length >= 4, 30_000, 'the import to fill its requests');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    child.kill('SIGTERM');
+    await waitFor(() => child.stderrText().includes('stopping'), 30_000, 'the SIGTERM to be taken');
+    child.kill('SIGTERM');
+    const result = await child.output;
+    expect(result.code).toBe(143);
+    expect(result.stdout).toMatch(/81 rows read: 0 sent .*80 abandoned .*1 not sent \(read as the import stopped\)/);
+    expect(result.stderr).not.toMatch(/enqueueAsync|QueueError|close\(\)/);
+  });
+});
+
+describe('the library\'s own log lines (THRIVESTACK_LOG)', () => {
+  it('reach stderr in the command line\'s words, redacted, and never stdout', async () => {
+    const s = await bed.server({ plan: () => ({ type: 'ok' }) });
+    const result = await runCli(['group', '--group-id', 'g', '--user-id', 'u', '--base-url', s.url], { env: { ...env, THRIVESTACK_LOG: 'debug' } });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^thrivestack: POST http:\/\/127\.0\.0\.1:\d+\/api\/group → 200 in \d+ ms \(attempt 1 of \d+\)/m);
+    expect(result.stderr + result.stdout).not.toContain(KEY);
+    expect(result.stdout).not.toMatch(/^thrivestack: /m);
+  });
+
+  it('name the flags, not the library\'s options (a retry line at THRIVESTACK_LOG=info)', async () => {
+    const result = await runCli(['group', '--group-id', 'g', '--user-id', 'u', '--base-url', 'http://127.0.0.1:9', '--max-retries', '1', '--min-retry-delay', '0', '--max-retry-delay', '10'], {
+      env: { ...env, THRIVESTACK_LOG: 'info' },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^thrivestack: retrying in \d+ ms \(attempt 2 of 2 next\): Could not reach ThriveStack at http:\/\/127\.0\.0\.1:9 .*Check the network and --base-url, then retry\.$/m);
+    expect(result.stderr).not.toMatch(/baseUrl/);
+  });
+});
+
 describe('--help and --version', () => {
   it('--help lists --version (and the proxy variables); --version prints the package version', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^ {2}-v, --version {2}print the version$/m);
     expect(help.stdout).toMatch(/HTTPS_PROXY, HTTP_PROXY/);
+    expect(help.stdout).toMatch(/^ {2}THRIVESTACK_LOG {10}the client's own lines on stderr: off, error, warn \(default\), info/m);
     const version = await runCli(['--version']);
     expect(version.code).toBe(0);
     expect(version.stdout).toBe(`${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`);

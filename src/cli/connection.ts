@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ThriveStack } from '../client.js';
 import { ConfigurationError } from '../errors.js';
 import type { ClientOptions } from '../options.js';
+import type { Logger } from '../logger.js';
 import { integerOption, UsageError, type Parsed } from './args.js';
 import { proxyFetch } from './proxy.js';
 
@@ -52,10 +53,27 @@ export function connectionOptions(values: Parsed['values'], env: NodeJS.ProcessE
   return { options, release: () => proxy?.destroy() };
 }
 
+/**
+ * The library's log lines (THRIVESTACK_LOG; `warn` and up by default) on stderr, in the command line's
+ * words. One is left out: the rows waiting for room when an import stops, which the import's summary
+ * counts itself ("not sent (read as the import stopped)"), in its own words.
+ */
+const stderrLines: Logger = {
+  debug: (line) => writeLine(line),
+  info: (line) => writeLine(line),
+  warn: (line) => writeLine(line),
+  error: (line) => writeLine(line),
+};
+
+function writeLine(line: string): void {
+  if (/^thrivestack: close\(\): [\d,]+ calls? waiting in enqueueAsync\(\)/.test(line)) return;
+  process.stderr.write(`${oneLine(cliWords(line))}\n`);
+}
+
 /** A client, or a `UsageError` for options the client refuses (an http:// URL that is not local...). */
 export function createClient(apiKey: string, options: ClientOptions): ThriveStack {
   try {
-    return new ThriveStack({ ...options, apiKey });
+    return new ThriveStack({ logger: stderrLines, ...options, apiKey });
   } catch (error) {
     if (error instanceof ConfigurationError) {
       // The library's advice names its options; the command line has only --base-url (https:// or loopback).

@@ -27,6 +27,8 @@ Environment:
   HTTPS_PROXY, HTTP_PROXY  send through a proxy: HTTPS_PROXY for https:// URLs (else HTTP_PROXY),
                            HTTP_PROXY for http:// ones; lowercase names too
   NO_PROXY                 hosts reached directly, e.g. localhost,127.0.0.1,.internal.example.com
+  THRIVESTACK_LOG          the client's own lines on stderr: off, error, warn (default), info (each
+                           retry), debug (each attempt: URL, status, ms, the body cut); the key redacted
 `;
 
 function version(): string {
