@@ -176,6 +176,8 @@ export class BatchQueue {
   #unreported = { failed: 0, dropped: 0, since: 0, lastReason: '' };
   #lastSummaryAt = -Infinity;
   #summaryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Per hook that threw: when its last line was written, and the throws since then (`#hookThrew`). */
+  readonly #hookThrows = new Map<string, { loggedAt: number; quiet: number; last: string }>();
   /** Inside an onError hook: failures it causes (a drop by re-enqueueing) wait for the next task. */
   #inHook = false;
   #deferred: DeliveryFailure[] = [];
@@ -330,6 +332,7 @@ export class BatchQueue {
     // hooks queued by the last answers run before the report
     await new Promise<void>((resolve) => queueMicrotask(resolve));
     this.#writeSummary();
+    this.#writeHookThrows();
     clearTimeout(this.#summaryTimer);
     this.#summaryTimer = undefined;
     const pending = this.#pending;
@@ -667,7 +670,32 @@ export class BatchQueue {
     try {
       run();
     } catch (hookError) {
-      this.#log.warn(`the ${name} hook threw (ignored; the queue goes on): ${describeThrown(hookError)}`);
+      this.#hookThrew(name, describeThrown(hookError));
+    }
+  }
+
+  /**
+   * A hook that throws is logged at once, then at most once per `FAILURE_SUMMARY_INTERVAL` (a throttle
+   * getter runs on every send: one line per request would flood the log); `close()` tells the rest.
+   */
+  #hookThrew(name: string, what: string): void {
+    const now = Date.now();
+    const seen = this.#hookThrows.get(name);
+    if (seen && now - seen.loggedAt < FAILURE_SUMMARY_INTERVAL) {
+      seen.quiet++;
+      seen.last = what;
+      return;
+    }
+    const more = seen?.quiet ? ` (${count(seen.quiet, 'more throw')} since the last line)` : '';
+    this.#hookThrows.set(name, { quiet: 0, loggedAt: now, last: what });
+    this.#log.warn(`the ${name} hook threw (ignored; the queue goes on): ${what}${more}`);
+  }
+
+  /** What `#hookThrew` has not logged yet, at `close()`. */
+  #writeHookThrows(): void {
+    for (const [name, seen] of this.#hookThrows) {
+      if (seen.quiet) this.#log.warn(`the ${name} hook threw ${count(seen.quiet, 'more time')} (ignored), the last: ${seen.last}`);
+      seen.quiet = 0;
     }
   }
 

@@ -135,6 +135,55 @@ describe('hooks that throw values that cannot be described (C1)', () => {
   });
 });
 
+describe('a hook that throws every time does not flood the log', () => {
+  it('a throttle getter that throws on every send: one line, then the rest told once by close()', async () => {
+    const { lines, logger } = collectingLogger();
+    const { fetch, state } = api();
+    const throttle = {
+      get limit(): number {
+        throw new Error('limit getter bug');
+      },
+      pausedUntil: 0,
+      onRaise: () => () => {},
+    };
+    const c = client({ fetch, flushAt: 1, maxBatchSize: 1, maxConcurrentRequests: 1, logger, throttle });
+    for (let i = 0; i < 40; i++) await c.enqueueAsync(call(i));
+    const report = await c.close();
+    expect(report.delivered).toBe(40);
+    expect(state.requests).toBe(40);
+    const said = lines.filter((l) => /the throttle hook threw/.test(l));
+    expect(said).toHaveLength(2);
+    expect(said[0]).toMatch(/^thrivestack: the throttle hook threw \(ignored; the queue goes on\): limit getter bug$/);
+    // every later throw counted, none lost: at least one per request after the first
+    const more = Number(/threw ([\d,]+) more times \(ignored\), the last: limit getter bug$/.exec(said[1]!)?.[1]?.replace(/,/g, ''));
+    expect(more).toBeGreaterThanOrEqual(39);
+  });
+
+  it('an onDelivered that throws on every request, over more than the interval: a line per interval, with the throws in between', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const { lines, logger } = collectingLogger();
+      const { fetch } = api();
+      const c = client({ fetch, flushAt: 1, maxBatchSize: 1, logger, onDelivered: () => { throw new Error('hook bug'); } });
+      for (let i = 0; i < 10; i++) {
+        c.enqueue(call(i));
+        await c.flush();
+      }
+      vi.setSystemTime(Date.now() + 6_000); // past the 5 s interval
+      c.enqueue(call(10));
+      await c.flush();
+      await c.close();
+      const said = lines.filter((l) => /the onDelivered hook threw/.test(l));
+      expect(said).toEqual([
+        'thrivestack: the onDelivered hook threw (ignored; the queue goes on): hook bug',
+        'thrivestack: the onDelivered hook threw (ignored; the queue goes on): hook bug (9 more throws since the last line)',
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('a throttle whose values are unusable (C2)', () => {
   const throttles: Array<[string, () => unknown, number]> = [
     // [name, throttle, the most requests in flight it should allow (maxConcurrentRequests is 3)]
