@@ -81,6 +81,8 @@ export interface CloseReport {
 }
 
 const DEFAULT_CLOSE_TIMEOUT = 30_000;
+/** The different errors of one hook logged per `FAILURE_SUMMARY_INTERVAL`; more throws are counted. */
+const HOOK_LINES_PER_INTERVAL = 5;
 /** The longest delay Node's timers take; anything longer fires at once (TimeoutOverflowWarning). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -176,8 +178,9 @@ export class BatchQueue {
   #unreported = { failed: 0, dropped: 0, since: 0, lastReason: '' };
   #lastSummaryAt = -Infinity;
   #summaryTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Per hook that threw: when its last line was written, and the throws since then (`#hookThrew`). */
-  readonly #hookThrows = new Map<string, { loggedAt: number; quiet: number; last: string }>();
+  /** Per hook that threw (`#hookThrew`): when its interval began, the errors logged in it, the throws not logged. */
+  readonly #hookThrows = new Map<string, { since: number; told: Set<string>; quiet: number; last: string }>();
+  #hookTimer: ReturnType<typeof setTimeout> | undefined;
   /** Inside an onError hook: failures it causes (a drop by re-enqueueing) wait for the next task. */
   #inHook = false;
   #deferred: DeliveryFailure[] = [];
@@ -675,26 +678,41 @@ export class BatchQueue {
   }
 
   /**
-   * A hook that throws is logged at once, then at most once per `FAILURE_SUMMARY_INTERVAL` (a throttle
-   * getter runs on every send: one line per request would flood the log); `close()` tells the rest.
+   * A hook that throws is logged, each different error once per `FAILURE_SUMMARY_INTERVAL` (at most
+   * `HOOK_LINES_PER_INTERVAL` of them): a throttle getter runs on every send, and one line per request
+   * would flood the log. The throws not logged are counted, and told when the interval ends (or by
+   * `close()`). Timed by `performance.now()`: a wall clock set back cannot silence a hook.
    */
   #hookThrew(name: string, what: string): void {
-    const now = Date.now();
-    const seen = this.#hookThrows.get(name);
-    if (seen && now - seen.loggedAt < FAILURE_SUMMARY_INTERVAL) {
-      seen.quiet++;
-      seen.last = what;
+    const now = performance.now();
+    let seen = this.#hookThrows.get(name);
+    if (!seen || now - seen.since >= FAILURE_SUMMARY_INTERVAL) {
+      if (seen?.quiet) this.#writeHookThrows();
+      seen = { since: now, told: new Set(), quiet: 0, last: '' };
+      this.#hookThrows.set(name, seen);
+    }
+    if (!seen.told.has(what) && seen.told.size < HOOK_LINES_PER_INTERVAL) {
+      seen.told.add(what);
+      this.#log.warn(`the ${name} hook threw (ignored; the queue goes on): ${what}`);
       return;
     }
-    const more = seen?.quiet ? ` (${count(seen.quiet, 'more throw')} since the last line)` : '';
-    this.#hookThrows.set(name, { quiet: 0, loggedAt: now, last: what });
-    this.#log.warn(`the ${name} hook threw (ignored; the queue goes on): ${what}${more}`);
+    seen.quiet++;
+    seen.last = what;
+    if (this.#hookTimer === undefined && !this.#report) {
+      this.#hookTimer = setTimeout(() => {
+        this.#hookTimer = undefined;
+        this.#writeHookThrows();
+      }, FAILURE_SUMMARY_INTERVAL);
+      unref(this.#hookTimer);
+    }
   }
 
-  /** What `#hookThrew` has not logged yet, at `close()`. */
+  /** The throws `#hookThrew` counted and has not told yet, a line per hook. */
   #writeHookThrows(): void {
+    clearTimeout(this.#hookTimer);
+    this.#hookTimer = undefined;
     for (const [name, seen] of this.#hookThrows) {
-      if (seen.quiet) this.#log.warn(`the ${name} hook threw ${count(seen.quiet, 'more time')} (ignored), the last: ${seen.last}`);
+      if (seen.quiet) this.#log.warn(`the ${name} hook threw ${count(seen.quiet, 'more time')} (ignored; not logged each), the last: ${seen.last}`);
       seen.quiet = 0;
     }
   }

@@ -138,6 +138,16 @@ describe('the library\'s own log lines (THRIVESTACK_LOG)', () => {
     expect(result.stdout).not.toMatch(/^thrivestack: /m);
   });
 
+  it('a debug line of an attempt shows the body as sent: trait names and values are not reworded', async () => {
+    const s = await bed.server({ plan: () => ({ type: 'ok' }) });
+    const result = await runCli(
+      ['group', '--group-id', 'g', '--user-id', 'u', '--base-url', s.url, '--trait', 'apikey=foo', '--trait', 'baseUrl=bar', '--trait', 'note=see `timeout`'],
+      { env: { ...env, THRIVESTACK_LOG: 'debug' } },
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('sent [{"group_id":"g","user_id":"u","traits":{"apikey":"foo","baseUrl":"bar","note":"see `timeout`"}}]');
+  });
+
   it('name the flags, not the library\'s options (a retry line at THRIVESTACK_LOG=info)', async () => {
     const result = await runCli(['group', '--group-id', 'g', '--user-id', 'u', '--base-url', 'http://127.0.0.1:9', '--max-retries', '1', '--min-retry-delay', '0', '--max-retry-delay', '10'], {
       env: { ...env, THRIVESTACK_LOG: 'info' },

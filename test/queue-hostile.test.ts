@@ -136,7 +136,12 @@ describe('hooks that throw values that cannot be described (C1)', () => {
 });
 
 describe('a hook that throws every time does not flood the log', () => {
-  it('a throttle getter that throws on every send: one line, then the rest told once by close()', async () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.useRealTimers();
+  });
+
+  it('a throttle getter that throws on every send: one line, then the rest counted, told once by close()', async () => {
     const { lines, logger } = collectingLogger();
     const { fetch, state } = api();
     const throttle = {
@@ -153,34 +158,83 @@ describe('a hook that throws every time does not flood the log', () => {
     expect(state.requests).toBe(40);
     const said = lines.filter((l) => /the throttle hook threw/.test(l));
     expect(said).toHaveLength(2);
-    expect(said[0]).toMatch(/^thrivestack: the throttle hook threw \(ignored; the queue goes on\): limit getter bug$/);
+    expect(said[0]).toBe('thrivestack: the throttle hook threw (ignored; the queue goes on): limit getter bug');
     // every later throw counted, none lost: at least one per request after the first
-    const more = Number(/threw ([\d,]+) more times \(ignored\), the last: limit getter bug$/.exec(said[1]!)?.[1]?.replace(/,/g, ''));
-    expect(more).toBeGreaterThanOrEqual(39);
+    const more = /^thrivestack: the throttle hook threw ([\d,]+) more times \(ignored; not logged each\), the last: limit getter bug$/.exec(said[1]!);
+    expect(Number(more?.[1]?.replace(/,/g, ''))).toBeGreaterThanOrEqual(39);
   });
 
-  it('an onDelivered that throws on every request, over more than the interval: a line per interval, with the throws in between', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    try {
-      const { lines, logger } = collectingLogger();
-      const { fetch } = api();
-      const c = client({ fetch, flushAt: 1, maxBatchSize: 1, logger, onDelivered: () => { throw new Error('hook bug'); } });
-      for (let i = 0; i < 10; i++) {
-        c.enqueue(call(i));
-        await c.flush();
-      }
-      vi.setSystemTime(Date.now() + 6_000); // past the 5 s interval
-      c.enqueue(call(10));
+  it('each different error is logged once per interval (a new one is not hidden by a repeated one); repeats are counted', async () => {
+    const { lines, logger } = collectingLogger();
+    const { fetch } = api();
+    const errors = ['benign first', 'benign first', 'IMPORTANT: disk full', 'IMPORTANT: disk full', 'benign last'];
+    let n = 0;
+    const c = client({ fetch, flushAt: 1, maxBatchSize: 1, logger, onDelivered: () => { throw new Error(errors[n++]); } });
+    for (let i = 0; i < errors.length; i++) {
+      c.enqueue(call(i));
       await c.flush();
-      await c.close();
-      const said = lines.filter((l) => /the onDelivered hook threw/.test(l));
-      expect(said).toEqual([
-        'thrivestack: the onDelivered hook threw (ignored; the queue goes on): hook bug',
-        'thrivestack: the onDelivered hook threw (ignored; the queue goes on): hook bug (9 more throws since the last line)',
-      ]);
-    } finally {
-      vi.useRealTimers();
     }
+    await c.close();
+    expect(lines.filter((l) => /onDelivered hook threw/.test(l))).toEqual([
+      'thrivestack: the onDelivered hook threw (ignored; the queue goes on): benign first',
+      'thrivestack: the onDelivered hook threw (ignored; the queue goes on): IMPORTANT: disk full',
+      'thrivestack: the onDelivered hook threw (ignored; the queue goes on): benign last',
+      'thrivestack: the onDelivered hook threw 2 more times (ignored; not logged each), the last: IMPORTANT: disk full',
+    ]);
+  });
+
+  it('an error that changes every time (a counter in it) is logged 5 times per interval at most, the rest counted', async () => {
+    const { lines, logger } = collectingLogger();
+    const { fetch } = api();
+    let n = 0;
+    const c = client({ fetch, flushAt: 1, maxBatchSize: 1, logger, onDelivered: () => { throw new Error(`bug #${++n}`); } });
+    for (let i = 0; i < 30; i++) {
+      c.enqueue(call(i));
+      await c.flush();
+    }
+    await c.close();
+    const said = lines.filter((l) => /onDelivered hook threw/.test(l));
+    expect(said).toHaveLength(6);
+    expect(said[5]).toBe('thrivestack: the onDelivered hook threw 25 more times (ignored; not logged each), the last: bug #30');
+  });
+
+  it('over more than the interval: the count is told when it ends, then the error is logged again; a wall clock set back changes nothing', async () => {
+    let now = 1_000;
+    vi.spyOn(performance, 'now').mockImplementation(() => now);
+    const { lines, logger } = collectingLogger();
+    const { fetch } = api();
+    const c = client({ fetch, flushAt: 1, maxBatchSize: 1, logger, onDelivered: () => { throw new Error('hook bug'); } });
+    const deliver = async (i: number): Promise<void> => {
+      c.enqueue(call(i));
+      await c.flush();
+    };
+    for (let i = 0; i < 10; i++) await deliver(i);
+    vi.setSystemTime(Date.now() - 3_600_000); // an hour back on the wall clock: not the interval's clock
+    now += 5_000;
+    await deliver(10);
+    await c.close();
+    expect(lines.filter((l) => /onDelivered hook threw/.test(l))).toEqual([
+      'thrivestack: the onDelivered hook threw (ignored; the queue goes on): hook bug',
+      'thrivestack: the onDelivered hook threw 9 more times (ignored; not logged each), the last: hook bug',
+      'thrivestack: the onDelivered hook threw (ignored; the queue goes on): hook bug',
+    ]);
+  });
+
+  it('a client that is never closed still tells the count, when the interval ends', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { lines, logger } = collectingLogger();
+    const { fetch } = api();
+    const c = client({ fetch, flushAt: 1, maxBatchSize: 1, logger, onDelivered: () => { throw new Error('hook bug'); } });
+    for (let i = 0; i < 4; i++) {
+      c.enqueue(call(i));
+      await c.flush();
+    }
+    expect(lines.filter((l) => /onDelivered hook threw/.test(l))).toHaveLength(1);
+    vi.advanceTimersByTime(5_000);
+    expect(lines.filter((l) => /onDelivered hook threw/.test(l))).toEqual([
+      'thrivestack: the onDelivered hook threw (ignored; the queue goes on): hook bug',
+      'thrivestack: the onDelivered hook threw 3 more times (ignored; not logged each), the last: hook bug',
+    ]);
   });
 });
 

@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { ThriveStack } from '../client.js';
 import { ConfigurationError } from '../errors.js';
 import type { ClientOptions } from '../options.js';
-import type { Logger } from '../logger.js';
+import { isLogLevel, type Logger } from '../logger.js';
+import { redactorFor, type Redactor } from '../redact.js';
+import { safeText } from '../safe-text.js';
 import { integerOption, UsageError, type Parsed } from './args.js';
 import { proxyFetch } from './proxy.js';
 
@@ -48,32 +50,42 @@ export function connectionOptions(values: Parsed['values'], env: NodeJS.ProcessE
     maxRetryAfter: ms('max-retry-after'),
   };
   const proxy = proxyFetch(env);
-  const options: ClientOptions = { baseUrl: values['base-url'] as string | undefined, ...timing, fetch: proxy?.fetch };
+  // THRIVESTACK_LOG of the command's environment (the library would read the process's), as the library reads it
+  const level = env.THRIVESTACK_LOG?.trim().toLowerCase();
+  const options: ClientOptions = { baseUrl: values['base-url'] as string | undefined, ...timing, fetch: proxy?.fetch, logLevel: isLogLevel(level) ? level : undefined };
   for (const key of Object.keys(options) as Array<keyof ClientOptions>) if (options[key] === undefined) delete options[key];
   return { options, release: () => proxy?.destroy() };
 }
 
-/**
- * The library's log lines (THRIVESTACK_LOG; `warn` and up by default) on stderr, in the command line's
- * words. One is left out: the rows waiting for room when an import stops, which the import's summary
- * counts itself ("not sent (read as the import stopped)"), in its own words.
- */
-const stderrLines: Logger = {
-  debug: (line) => writeLine(line),
-  info: (line) => writeLine(line),
-  warn: (line) => writeLine(line),
-  error: (line) => writeLine(line),
-};
+/** The library's line for the rows waiting for room when an import stops: the import counts them itself. */
+const WAITING_FOR_ROOM = /^thrivestack: close\(\): [\d,]+ calls? waiting in enqueueAsync\(\)/;
+/** A debug line of one attempt: it shows the bodies as sent and answered, which are never rewritten. */
+const ATTEMPT_LINE = /^thrivestack: POST \S+ → \d+ in \d+ ms \(attempt \d+ of \d+/;
 
-function writeLine(line: string): void {
-  if (/^thrivestack: close\(\): [\d,]+ calls? waiting in enqueueAsync\(\)/.test(line)) return;
-  process.stderr.write(`${oneLine(cliWords(line))}\n`);
+/**
+ * The library's log lines (THRIVESTACK_LOG; `warn` and up by default), in the command line's words,
+ * through `write` (the import's goes around its progress bar). Each is cleaned and redacted again after
+ * it is reworded: the library redacted it, but a rewording that removes words could join a key a server
+ * wrote in two halves around them. One line is left out: the rows waiting for room when an import
+ * stops, which its summary counts itself ("not sent (read as the import stopped)").
+ */
+function cliLogger(redact: Redactor, write: (line: string) => void): Logger {
+  const line = (text: string): void => {
+    if (WAITING_FOR_ROOM.test(text)) return;
+    write(safeText(oneLine(ATTEMPT_LINE.test(text) ? text : cliWords(text)), redact, Infinity));
+  };
+  return { debug: line, info: line, warn: line, error: line };
 }
 
-/** A client, or a `UsageError` for options the client refuses (an http:// URL that is not local...). */
-export function createClient(apiKey: string, options: ClientOptions): ThriveStack {
+const toStderr = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/**
+ * A client, or a `UsageError` for options the client refuses (an http:// URL that is not local...).
+ * Its log lines go to `log` (stderr by default).
+ */
+export function createClient(apiKey: string, options: ClientOptions, log: (line: string) => void = toStderr): ThriveStack {
   try {
-    return new ThriveStack({ logger: stderrLines, ...options, apiKey });
+    return new ThriveStack({ logger: cliLogger(redactorFor(apiKey), log), ...options, apiKey });
   } catch (error) {
     if (error instanceof ConfigurationError) {
       // The library's advice names its options; the command line has only --base-url (https:// or loopback).
@@ -106,10 +118,10 @@ export function cliWords(message: string): string {
   return message
     .replace(/^Invalid option of new ThriveStack\(\): /, '')
     .replace(/^Invalid options of new ThriveStack\(\) \((\d+) problems\):/, '$1 problems:')
-    .replace(/ \(keep them, e\.g\. from the queue's onError hook\)/, '')
-    .replace(/, raise `maxRetries`, or use `enqueue\(\)`, which batches calls and backs off for you/, ', or raise `maxRetries`')
-    .replace(/(the proxy in (\w+) (?:answered|refused)[\s\S]*)Check the network and `baseUrl`/, '$1Check $2') // the proxy said no
-    .replace(/(the proxy in (\w+)[\s\S]*)Check the network and `baseUrl`/, '$1Check $2, the network and `baseUrl`')
+    .replace(/ \(keep them, e\.g\. from the queue's onError hook\)/g, '')
+    .replace(/, raise `maxRetries`, or use `enqueue\(\)`, which batches calls and backs off for you/g, ', or raise `maxRetries`')
+    .replace(/(the proxy in (HTTPS?_PROXY|https?_proxy) (?:answered|refused)[\s\S]*)Check the network and `baseUrl`/, '$1Check $2') // the proxy said no
+    .replace(/(the proxy in (HTTPS?_PROXY|https?_proxy)[\s\S]*)Check the network and `baseUrl`/, '$1Check $2, the network and `baseUrl`')
     .replace(/`apiKey` or THRIVESTACK_API_KEY/, '`apiKey`') // the variable is what `apiKey` becomes, below
     .replace(/`(baseUrl|maxRetries|timeout|minRetryDelay|maxRetryDelay|maxRetryAfter|apiKey)`/g, (_, name: string) => FLAGS[name]!)
     .replace(/\b(baseUrl|maxRetries|minRetryDelay|maxRetryDelay|maxRetryAfter|apiKey)\b/g, (_, name: string) => FLAGS[name]!);

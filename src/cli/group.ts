@@ -163,7 +163,7 @@ export async function runGroup(argv: string[], io: CliIO): Promise<number> {
 
 async function send(call: GroupCall, options: ClientOptions, values: Parsed['values'], io: CliIO): Promise<number> {
   const apiKey = apiKeyFrom(values, io.env);
-  const client = createClient(apiKey, options);
+  const client = createClient(apiKey, options, (line) => io.stderr.write(`${line}\n`));
   // Everything printed that a server could have shaped is cleaned (escapes, controls) and redacted of
   // the key here, whatever the library did already: the terminal is the last line of defence.
   const redact = redactorFor(apiKey);

@@ -19,6 +19,7 @@ import { CheckpointLock } from './lock.js';
 import { assertUsableCheckpoint, checkpointFile } from './checkpoint-file.js';
 import { NESTING_REASON } from './nesting.js';
 import { apiKeyFrom, cliWords, connectionOptions, createClient, oneLine } from './connection.js';
+import { redactorFor, type Redactor } from '../redact.js';
 import { formatOf, openInput, type InputRow } from './input.js';
 import type { CliIO } from './io.js';
 import { assertDistinct, type NamedPath } from './paths.js';
@@ -152,7 +153,8 @@ interface RowTag {
 
 /** Reasons in the rejects file and on stderr stay short whatever produced them. */
 const MAX_REASON_CHARS = 1_000;
-const shortReason = (reason: string): string => safeText(oneLine(reason), noRedaction, MAX_REASON_CHARS);
+/** Redacted after `cliWords` has reworded it: a rewording that removes words could join a key a server split around them. */
+const shortReason = (reason: string, redact: Redactor): string => safeText(oneLine(reason), redact, MAX_REASON_CHARS);
 
 /** What a test may replace in an import (the process's own in a real run). */
 export interface ImportSeams {
@@ -216,6 +218,7 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
 
   async function importRows(): Promise<number> {
 
+  const redact = apiKey === undefined ? noRedaction : redactorFor(apiKey);
   const stop = new AbortController();
   let stopReason: 'signal' | 'fatal' | undefined;
   let signalName: NodeJS.Signals | undefined;
@@ -241,7 +244,7 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
     if (abandon && client) abandoning ??= client.close({ timeout: 0 });
   };
   const fatal = (message: string): void => {
-    fatalError ??= shortReason(cliWords(message));
+    fatalError ??= shortReason(cliWords(message), redact);
     halt('fatal', true);
   };
 
@@ -291,7 +294,7 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
       const tags = failure.tags as RowTag[];
       settled(tags);
       stats.failed += tags.length;
-      const reason = shortReason(cliWords(failure.error.message));
+      const reason = shortReason(cliWords(failure.error.message), redact);
       failedWrites = failedWrites.then(async () => {
         for (const tag of tags) await report(tag.line, 'failed', reason, tag.original);
       }).catch((error: unknown) => fatal((error as Error).message));
@@ -318,7 +321,7 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
         if (checkpoint.unsaved >= holdAt) gate!.hold(true);
       },
       onError,
-    });
+    }, (line) => progress.log(line));
     checkpoint?.onSaved(() => {
       if (checkpoint!.error) fatal(`cannot write --checkpoint ${checkpoint!.path}: ${checkpoint!.error.message}`);
       else if (checkpoint!.unsaved < holdAt) gate!.hold(false);
@@ -421,7 +424,7 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
       const prepared = prepareRow(row);
       if (!prepared.ok) {
         stats.rejected++;
-        await report(row.line, 'rejected', shortReason(prepared.reason), row.original, row.truncated);
+        await report(row.line, 'rejected', shortReason(prepared.reason, redact), row.original, row.truncated);
         continue;
       }
       if (!client) continue; // dry run
