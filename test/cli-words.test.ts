@@ -17,6 +17,15 @@ const response = (status: number, retryAfterMs?: number) =>
   errorFromResponse({ status, serverMessage: undefined, headers: {}, attempts: 4, retryAfterMs, retryAfterCapMs: 60_000 }).message;
 
 describe('library messages in the command line\'s words', () => {
+  it("a server's message that holds the library's own phrases does not keep the library's copy from being reworded", () => {
+    const said = "refused: `apiKey` or THRIVESTACK_API_KEY (keep them, e.g. from the queue's onError hook), raise `maxRetries`, or use `enqueue()`, which batches calls and backs off for you";
+    for (const status of [401, 429, 500]) {
+      const message = errorFromResponse({ status, serverMessage: said, headers: {}, attempts: 4, retryAfterCapMs: 60_000 }).message;
+      const words = cliWords(message);
+      expect(words).not.toMatch(/onError|enqueue\(\)|`apiKey`|THRIVESTACK_API_KEY \(or --api-key-file\) or THRIVESTACK_API_KEY/);
+    }
+  });
+
   it('a 500 and a 429: no onError hook, no enqueue(), --max-retries named', () => {
     const server = cliWords(response(500));
     expect(response(500)).toMatch(/onError/); // the library's words the command line replaces

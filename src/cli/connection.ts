@@ -122,7 +122,7 @@ export function cliWords(message: string): string {
     .replace(/, raise `maxRetries`, or use `enqueue\(\)`, which batches calls and backs off for you/g, ', or raise `maxRetries`')
     .replace(/(the proxy in (HTTPS?_PROXY|https?_proxy) (?:answered|refused)[\s\S]*)Check the network and `baseUrl`/, '$1Check $2') // the proxy said no
     .replace(/(the proxy in (HTTPS?_PROXY|https?_proxy)[\s\S]*)Check the network and `baseUrl`/, '$1Check $2, the network and `baseUrl`')
-    .replace(/`apiKey` or THRIVESTACK_API_KEY/, '`apiKey`') // the variable is what `apiKey` becomes, below
+    .replace(/`apiKey` or THRIVESTACK_API_KEY/g, '`apiKey`') // the variable is what `apiKey` becomes, below
     .replace(/`(baseUrl|maxRetries|timeout|minRetryDelay|maxRetryDelay|maxRetryAfter|apiKey)`/g, (_, name: string) => FLAGS[name]!)
     .replace(/\b(baseUrl|maxRetries|minRetryDelay|maxRetryDelay|maxRetryAfter|apiKey)\b/g, (_, name: string) => FLAGS[name]!);
 }
