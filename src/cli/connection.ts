@@ -63,16 +63,24 @@ const WAITING_FOR_ROOM = /^thrivestack: close\(\): [\d,]+ calls? waiting in enqu
 const ATTEMPT_LINE = /^thrivestack: POST \S+ → \d+ in \d+ ms \(attempt \d+ of \d+/;
 
 /**
- * The library's log lines (THRIVESTACK_LOG; `warn` and up by default), in the command line's words,
- * through `write` (the import's goes around its progress bar). Each is cleaned and redacted again after
- * it is reworded: the library redacted it, but a rewording that removes words could join a key a server
- * wrote in two halves around them. One line is left out: the rows waiting for room when an import
- * stops, which its summary counts itself ("not sent (read as the import stopped)").
+ * A library message (an error, a log line) as the command line shows it: in its words (`cliWords`), on
+ * one line, then cleaned and redacted again, and cut at `max` characters. The library redacted it, but
+ * a rewording that removes words could join a key a server wrote in two halves around them: the
+ * redaction comes last, here, for every message the command line rewords.
+ */
+export function cliText(message: string, redact: Redactor, max: number): string {
+  return safeText(oneLine(cliWords(message)), redact, max);
+}
+
+/**
+ * The library's log lines (THRIVESTACK_LOG; `warn` and up by default), as `cliText`, through `write`
+ * (the import's goes around its progress bar). One line is left out: the rows waiting for room when an
+ * import stops, which its summary counts itself ("not sent (read as the import stopped)").
  */
 function cliLogger(redact: Redactor, write: (line: string) => void): Logger {
   const line = (text: string): void => {
     if (WAITING_FOR_ROOM.test(text)) return;
-    write(safeText(oneLine(ATTEMPT_LINE.test(text) ? text : cliWords(text)), redact, Infinity));
+    write(ATTEMPT_LINE.test(text) ? safeText(oneLine(text), redact, Infinity) : cliText(text, redact, Infinity));
   };
   return { debug: line, info: line, warn: line, error: line };
 }

@@ -8,7 +8,7 @@ import { hasOwn, setOwn } from '../wire.js';
 import { redactorFor } from '../redact.js';
 import { safeText } from '../safe-text.js';
 import { CONNECTION_OPTIONS, UsageError, echo, helpText, parseCommand, type CommandSpec, type Parsed } from './args.js';
-import { apiKeyFrom, cliWords, connectionOptions, createClient, oneLine } from './connection.js';
+import { apiKeyFrom, cliText, connectionOptions, createClient } from './connection.js';
 import type { CliIO } from './io.js';
 import { typedTrait } from './reserved-traits.js';
 import { issueInCliWords } from './issue-words.js';
@@ -175,7 +175,7 @@ async function send(call: GroupCall, options: ClientOptions, values: Parsed['val
     return 0;
   } catch (error) {
     if (!(error instanceof ThriveStackError)) throw error;
-    const message = safeText(cliWords(oneLine(error.message)), redact, MAX_MESSAGE_CHARS);
+    const message = cliText(error.message, redact, MAX_MESSAGE_CHARS);
     if (values.json) {
       const status = error instanceof APIError ? error.status : undefined;
       io.stdout.write(`${JSON.stringify({ success: false, error: { type: safeText(error.name, redact), status, message } })}\n`);

@@ -18,7 +18,7 @@ import { Checkpoint, CheckpointError, checkpointIdentity, damageText, rowKey, ty
 import { CheckpointLock } from './lock.js';
 import { assertUsableCheckpoint, checkpointFile } from './checkpoint-file.js';
 import { NESTING_REASON } from './nesting.js';
-import { apiKeyFrom, cliWords, connectionOptions, createClient, oneLine } from './connection.js';
+import { apiKeyFrom, cliText, connectionOptions, createClient, oneLine } from './connection.js';
 import { redactorFor, type Redactor } from '../redact.js';
 import { formatOf, openInput, type InputRow } from './input.js';
 import type { CliIO } from './io.js';
@@ -153,7 +153,6 @@ interface RowTag {
 
 /** Reasons in the rejects file and on stderr stay short whatever produced them. */
 const MAX_REASON_CHARS = 1_000;
-/** Redacted after `cliWords` has reworded it: a rewording that removes words could join a key a server split around them. */
 const shortReason = (reason: string, redact: Redactor): string => safeText(oneLine(reason), redact, MAX_REASON_CHARS);
 
 /** What a test may replace in an import (the process's own in a real run). */
@@ -244,7 +243,7 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
     if (abandon && client) abandoning ??= client.close({ timeout: 0 });
   };
   const fatal = (message: string): void => {
-    fatalError ??= shortReason(cliWords(message), redact);
+    fatalError ??= cliText(message, redact, MAX_REASON_CHARS);
     halt('fatal', true);
   };
 
@@ -294,7 +293,7 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
       const tags = failure.tags as RowTag[];
       settled(tags);
       stats.failed += tags.length;
-      const reason = shortReason(cliWords(failure.error.message), redact);
+      const reason = cliText(failure.error.message, redact, MAX_REASON_CHARS);
       failedWrites = failedWrites.then(async () => {
         for (const tag of tags) await report(tag.line, 'failed', reason, tag.original);
       }).catch((error: unknown) => fatal((error as Error).message));
