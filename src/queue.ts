@@ -7,9 +7,10 @@
  * one small entry each; a request's body is encoded to UTF-8 once (`call-bytes.ts`).
  *
  * Guarantees: every call is delivered, reported to `onError`, or listed as pending by `close()`;
- * the queue holds at most `maxQueueSize` calls and `maxQueueBytes` of their JSON; its timers never keep a process alive, but a process
- * that ends naturally waits for the queue to drain first (one process-wide hook, `exit-hook.ts`, none in browsers); it
- * never rejects a promise nobody awaits; hooks run outside its call stack and never change outcomes.
+ * the queue holds at most `maxQueueSize` calls and `maxQueueBytes` of their JSON; its timers never
+ * keep a process alive, but a process that ends naturally waits for the queue to drain first (one
+ * process-wide hook, `exit-hook.ts`, none in browsers); it never rejects a promise nobody awaits;
+ * hooks run outside its call stack and never change outcomes.
  */
 import { MAX_CALLS_PER_REQUEST, MAX_REQUEST_BYTES } from './generated/constants.js';
 import { BadRequestError, QueueError, ThriveStackError, ValidationError } from './errors.js';

@@ -14,7 +14,7 @@ import { check, schemaErrors, type SchemaError } from './schema-check.js';
 import type { Redactor } from './redact.js';
 import type { GroupCall, WireGroupCall } from './types.js';
 import type { ValidationIssue } from './validation-issue.js';
-import { callerPath, describe, describeSafely } from './wire.js';
+import { callerPath, describe, describeSafely, isPlainRecord } from './wire.js';
 import { dateTime } from './formats.js';
 import { utf8Bound, utf8Length } from './call-bytes.js';
 
@@ -172,7 +172,7 @@ export const fitsOneRequest = (bytes: number): boolean => bytes + 2 <= MAX_REQUE
  */
 export function isCallObject(value: unknown): value is Record<string, unknown> {
   try {
-    return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function' &&
+    return isPlainRecord(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function' &&
       typeof (value as { then?: unknown }).then !== 'function' && !(value instanceof Map) && !(value instanceof Set);
   } catch {
     return false;
