@@ -115,7 +115,8 @@ describe('stopping with a row waiting for room in the queue', () => {
     const input = bed.dir.file('full.ndjson');
     // --batch-size 10: 4 requests in flight and 80 rows queued fill the queue; row 81 waits for room
     writeFileSync(input, Array.from({ length: 200 }, (_, i) => JSON.stringify(wireRow(i))).join('\n') + '\n');
-    const child = spawnCli(['import', input, '--base-url', s.url, '--batch-size', '10', '--timeout', '60000'], { env });
+    const rejects = bed.dir.file('full.rejects.ndjson');
+    const child = spawnCli(['import', input, '--base-url', s.url, '--batch-size', '10', '--timeout', '60000', '--rejects', rejects], { env });
     await waitFor(() => s.log.length >= 4, 30_000, 'the import to fill its requests');
     await new Promise((resolve) => setTimeout(resolve, 500));
     child.kill('SIGTERM');
@@ -125,6 +126,11 @@ describe('stopping with a row waiting for room in the queue', () => {
     expect(result.code).toBe(143);
     expect(result.stdout).toMatch(/81 rows read: 0 sent .*80 abandoned .*1 not sent \(read as the import stopped\)/);
     expect(result.stderr).not.toMatch(/enqueueAsync|QueueError|close\(\)/);
+    // the rows in flight may have reached ThriveStack: never called "not sent" in the rejects file
+    const reasons = readFileSync(rejects, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { reason: string }).reason);
+    expect(reasons).toHaveLength(81);
+    expect(reasons.filter((r) => r.startsWith('not acknowledged: queued or in flight when the import stopped (if it was in flight, ThriveStack may have recorded it'))).toHaveLength(80);
+    expect(reasons.filter((r) => r === 'not sent: read as the import stopped, never queued')).toHaveLength(1);
   });
 });
 

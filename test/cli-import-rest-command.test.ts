@@ -7,6 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../src/cli/read-csv.js';
 import { readNdjson } from '../src/cli/read-ndjson.js';
@@ -29,22 +30,36 @@ async function usersIn(path: string, format: 'csv' | 'ndjson'): Promise<string[]
   return users;
 }
 
-/** Runs the import against an API that answers 503 until the CLI gives up, then follows its advice. */
-async function stopThenRest(name: string, content: string, format: 'csv' | 'ndjson') {
+/**
+ * Imports `input` against an API that answers 503 until the CLI gives up, then runs the printed command
+ * as printed (a shell, in the directory the import ran from), and returns the file it names.
+ */
+async function importThenRest(input: string, format: 'csv' | 'ndjson', rejects: string, cwd = process.cwd()) {
   const s = await bed.server({ plan: () => ({ type: 'status', status: 503 }) });
-  const input = bed.dir.file(`${name}.${format}`);
-  writeFileSync(input, content);
-  const rejects = bed.dir.file(`${name}.rejects.${format}`);
   const args = ['import', input, '--base-url', s.url, '--max-retries', '0', '--rejects', rejects, '--batch-size', '10', '--concurrency', '1', '--quiet'];
-  const result = await runCli(args, { env });
+  const result = await runCli(args, { env, cwd });
   expect(result.code, result.stderr).toBe(1);
   const read = Number(/^(\d+) rows? read/m.exec(result.stdout)?.[1]);
   expect(read).toBeGreaterThan(0);
+  const advice = /To send only the rest: (.* > (\S+)), and import (\S+?)(?: and the rows|\.$| \()/m.exec(result.stdout);
+  expect(advice, result.stdout).not.toBeNull();
+  const [, command, written, imported] = advice!;
+  expect(imported).toBe(written);
+  // never the input or the rejects file: `>` empties the file it names before the command reads it
+  expect(resolve(cwd, written!)).not.toBe(resolve(cwd, input));
+  expect(resolve(cwd, written!)).not.toBe(resolve(cwd, rejects));
+  execFileSync('sh', ['-c', command!], { cwd });
+  return { read, restFile: resolve(cwd, written!) };
+}
+
+/** Writes `content` as the input `name.format`, stops its import early, follows the advice. */
+async function stopThenRest(name: string, content: string, format: 'csv' | 'ndjson') {
+  const input = bed.dir.file(`${name}.${format}`);
+  writeFileSync(input, content);
+  const rejects = bed.dir.file(`${name}.rejects.${format}`);
+  const { read, restFile } = await importThenRest(input, format, rejects);
   expect(read).toBeLessThan(ROWS); // it stopped early
-  const command = /To send only the rest: (.*) > rest\.\w+, and import rest/.exec(result.stdout)?.[1];
-  expect(command, result.stdout).toBeDefined();
-  execFileSync('sh', ['-c', `${command} > rest.${format}`], { cwd: bed.dir.path });
-  const rest = await usersIn(bed.dir.file(`rest.${format}`), format);
+  const rest = await usersIn(restFile, format);
   return { read, rest, rejects };
 }
 
@@ -84,4 +99,31 @@ describe('the "send only the rest" command of an import that stopped early', () 
     const listed = readFileSync(rejects, 'utf8').trim().split('\n').map((l) => (JSON.parse((JSON.parse(l) as { row: string }).row) as { user_id: string }).user_id);
     expect(listed.sort()).toEqual(Array.from({ length: read }, (_, i) => `user_${i}`).sort());
   });
+
+  it.each(['csv', 'ndjson'] as const)(
+    '%s: followed again once the import of the rest stops too, from an input named rest.csv or rest.ndjson: no row lost, none twice',
+    async (format) => {
+      const rows = (from: number, to: number) =>
+        Array.from({ length: to - from }, (_, k) =>
+          format === 'csv' ? `acct_${from + k},user_${from + k}` : JSON.stringify({ group_id: `acct_${from + k}`, user_id: `user_${from + k}` }),
+        );
+      const header = format === 'csv' ? ['group_id,user_id'] : [];
+      // the name the advice used to write to, in the directory the import runs in (as a user runs it):
+      // following it a second time emptied the input
+      const input = bed.dir.file(`rest.${format}`);
+      writeFileSync(input, [...header, ...rows(0, ROWS)].join('\n') + '\n');
+      const listed: string[] = [];
+      let next = `rest.${format}`;
+      for (let run = 1; run <= 2; run++) {
+        const rejects = `twice-${run}.rejects.${format}`;
+        const { restFile } = await importThenRest(next, format, rejects, bed.dir.path);
+        const rejectsPath = bed.dir.file(rejects);
+        listed.push(...(format === 'csv' ? await usersIn(rejectsPath, 'csv') : readFileSync(rejectsPath, 'utf8').trim().split('\n').map((l) => (JSON.parse((JSON.parse(l) as { row: string }).row) as { user_id: string }).user_id)));
+        next = restFile.slice(bed.dir.path.length + 1);
+      }
+      const rest = await usersIn(bed.dir.file(next), format);
+      expect([...listed, ...rest].sort()).toEqual(Array.from({ length: ROWS }, (_, i) => `user_${i}`).sort());
+      expect(await usersIn(input, format)).toHaveLength(ROWS); // the input itself untouched
+    },
+  );
 });

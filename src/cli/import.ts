@@ -151,6 +151,11 @@ interface RowTag {
   bytes: number;
 }
 
+/** The rejects file's reason for a row queued or in flight when the import stopped, and for one read but never queued. */
+const ABANDONED_REASON =
+  'not acknowledged: queued or in flight when the import stopped (if it was in flight, ThriveStack may have recorded it: sending it again may duplicate it)';
+const UNSENT_REASON = 'not sent: read as the import stopped, never queued';
+
 /** Reasons in the rejects file and on stderr stay short whatever produced them. */
 const MAX_REASON_CHARS = 1_000;
 const shortReason = (reason: string, redact: Redactor): string => safeText(oneLine(reason), redact, MAX_REASON_CHARS);
@@ -463,12 +468,14 @@ export async function runImport(argv: string[], io: CliIO, seams: ImportSeams = 
     abandoned = closed.pending;
     await abandoning;
     // the rejects file lists every row read and not delivered: those given up on too
-    const notSent = [...(closed.pendingTags as RowTag[]), ...(unsent ? [unsent] : [])].sort((a, b) => a.line - b.line);
+    // a row in flight may have reached ThriveStack: "not acknowledged", never "not sent", for those
+    const notSent = [
+      ...(closed.pendingTags as RowTag[]).map((tag) => ({ tag, reason: ABANDONED_REASON })),
+      ...(unsent ? [{ tag: unsent, reason: UNSENT_REASON }] : []),
+    ].sort((a, b) => a.tag.line - b.tag.line);
     if (notSent.length > 0) {
       failedWrites = failedWrites.then(async () => {
-        for (const tag of notSent) {
-          await report(tag.line, 'failed', 'not sent: the import stopped before ThriveStack acknowledged this row', tag.original, false, false);
-        }
+        for (const { tag, reason } of notSent) await report(tag.line, 'failed', reason, tag.original, false, false);
       }).catch((error: unknown) => fatal((error as Error).message));
     }
   }

@@ -2,6 +2,7 @@
  * Progress of an import on stderr: a bar redrawn in place on a terminal, a plain line every few
  * seconds otherwise (logs, CI), nothing with --quiet; and the summary at the end.
  */
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 
 export interface ImportStats {
@@ -167,17 +168,33 @@ export interface Summary extends ImportStats {
 const shellWord = (text: string): string => (/^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
 
 /**
- * The command that writes the rows of `input` from byte `at` on (0: the first) to a file of their own,
- * and the words to import it: by bytes (`tail -c`), which land exactly between two rows whatever line
- * breaks the rows (and the header) hold or end with; a CSV keeps its header, its first `header` bytes
- * (`head -c`), unless nothing past it was read.
+ * The file the rest goes to: beside the input, named after it and the byte the rest starts at
+ * (`accounts.rest-967.csv`). Never the input itself nor the rejects file: the shell empties the file `>`
+ * names before the command reads anything, so `tail -c +967 rest.csv > rest.csv` (a fixed name, followed
+ * once more after a second stop) would destroy every row not sent yet.
  */
-function restCommand(input: string, format: 'csv' | 'ndjson' | undefined, at: number, header: number): string {
+function restFile(input: string, ext: string, at: number, rejects: string | undefined): string {
+  const stem = basename(input).replace(/(.)\.[^.]*$/, '$1');
+  const taken = new Set([input, rejects].filter((path) => path !== undefined).map((path) => resolve(path)));
+  for (let n = 1; ; n++) {
+    const file = join(dirname(input), `${stem}.rest-${at + 1}${n > 1 ? `-${n}` : ''}.${ext}`);
+    if (!taken.has(resolve(file))) return file;
+  }
+}
+
+/**
+ * The command that writes the rows of `input` from byte `at` on (0: the first) to a file of their own
+ * (`restFile`), and the words to import it: by bytes (`tail -c`), which land exactly between two rows
+ * whatever line breaks the rows (and the header) hold or end with; a CSV keeps its header, its first
+ * `header` bytes (`head -c`), unless nothing past it was read.
+ */
+function restCommand(input: string, format: 'csv' | 'ndjson' | undefined, at: number, header: number, rejects: string | undefined): string {
   const file = shellWord(input);
   const ext = format === 'csv' ? 'csv' : 'ndjson';
+  const rest = shellWord(restFile(input, ext, at, rejects));
   const tail = `tail -c +${at + 1} ${file}`;
   const command = format === 'csv' && at > 0 && header > 0 ? `(head -c ${header} ${file}; ${tail})` : tail;
-  return `${command} > rest.${ext}, and import rest.${ext}`;
+  return `${command} > ${rest}, and import ${rest}`;
 }
 
 /**
@@ -212,8 +229,8 @@ export function summaryText(s: Summary): string {
           'the failed, abandoned and unread ones are sent.',
       );
     } else {
-      const rest = s.input ? ` To send only the rest: ${restCommand(s.input, s.format, s.stoppedAtByte ?? 0, s.headerBytes ?? 0)}` +
-          `${notDelivered > 0 ? (s.rejectsFile ? ` and the rows in ${s.rejectsFile} marked failed or not sent` : ' (the failed and abandoned rows above it are not listed: pass --rejects FILE)') : ''}.`
+      const rest = s.input ? ` To send only the rest: ${restCommand(s.input, s.format, s.stoppedAtByte ?? 0, s.headerBytes ?? 0, s.rejectsFile)}` +
+          `${notDelivered > 0 ? (s.rejectsFile ? ` and the rows in ${s.rejectsFile} marked failed, not acknowledged or not sent` : ' (the failed and abandoned rows above it are not listed: pass --rejects FILE)') : ''}.`
         : '';
       lines.push(`${interrupted}Without --checkpoint a rerun sends every row again (duplicates at ThriveStack).${rest}`);
     }

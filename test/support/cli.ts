@@ -11,6 +11,7 @@ import { startFaultServer, type FaultServer, type FaultServerOptions } from './f
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = join(ROOT, 'src/cli/index.ts');
+const TSX = import.meta.resolve('tsx');
 
 export interface CliResult {
   code: number | null;
@@ -23,6 +24,8 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** Text for stdin (stdin is closed at once when not given). */
   input?: string;
+  /** The directory the command runs in (default: the repository's root). */
+  cwd?: string;
 }
 
 /** Starts the CLI (`node --import tsx src/cli/index.ts ...`) with a clean environment. */
@@ -33,7 +36,8 @@ export function spawnCli(
   const env: Record<string, string> = { NODE_NO_WARNINGS: '1' };
   for (const key of ['PATH', 'HOME', 'TMPDIR']) if (process.env[key] !== undefined) env[key] = process.env[key]!;
   for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value;
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // tsx by its resolved URL: `--import tsx` resolves from the working directory, which may be anywhere
+  const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
