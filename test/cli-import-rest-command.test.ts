@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../src/cli/read-csv.js';
 import { readNdjson } from '../src/cli/read-ndjson.js';
@@ -88,6 +89,20 @@ describe('the "send only the rest" command of an import that stopped early', () 
     const header = what.startsWith('a header cell') ? 'group_id,user_id,"my\nnote"' : 'group_id,user_id,note';
     const content = before + [header, ...Array.from({ length: ROWS }, (_, i) => `acct_${i},user_${i},n${i}`)].join(eol) + eol;
     const { read, rest, rejects } = await stopThenRest(`rest-header-${what.length}`, content, 'csv');
+    expect(rest).toEqual(Array.from({ length: ROWS - read }, (_, i) => `user_${read + i}`));
+    expect((await usersIn(rejects, 'csv')).sort()).toEqual(Array.from({ length: read }, (_, i) => `user_${i}`).sort());
+  });
+
+  it('CSV whose rows end in CRLF, LF and CR, mixed (a CRLF header): no two rows joined, each at its line, the rest exact', async () => {
+    const eols = ['\r\n', '\n', '\r'];
+    const content = 'group_id,user_id,note\r\n' + Array.from({ length: ROWS }, (_, i) => `acct_${i},user_${i},n${i}${eols[i % 3]}`).join('');
+    const lines: number[] = [];
+    for await (const row of readCsv(Readable.from([Buffer.from(content)]))) {
+      expect(row.error).toBeUndefined();
+      lines.push(row.line);
+    }
+    expect(lines).toEqual(Array.from({ length: ROWS }, (_, i) => i + 2));
+    const { read, rest, rejects } = await stopThenRest('rest-mixed-eol', content, 'csv');
     expect(rest).toEqual(Array.from({ length: ROWS - read }, (_, i) => `user_${read + i}`));
     expect((await usersIn(rejects, 'csv')).sort()).toEqual(Array.from({ length: read }, (_, i) => `user_${i}`).sort());
   });

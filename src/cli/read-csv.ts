@@ -174,6 +174,9 @@ export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): As
     // rejected (below), alone: every row after it is read
     relax_quotes: true,
     skip_empty_lines: true,
+    // any line break ends a record, whatever the first one was: csv-parse otherwise takes the first
+    // break it meets for every record, so a file mixing CRLF and LF would join pairs of rows
+    record_delimiter: ['\r\n', '\n', '\r'],
     skip_records_with_error: true,
     // runs as each record is parsed, in file order, with csv-parse's line count at the record's end
     on_record: (cells: string[], context: InfoRecord) => {
