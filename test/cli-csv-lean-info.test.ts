@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse, type CsvError, type InfoRecord } from 'csv-parse';
 import { Readable } from 'node:stream';
-import { leanRecordInfo, readCsv } from '../src/cli/read-csv.js';
+import { bothLineEnds, leanRecordInfo, readCsv } from '../src/cli/read-csv.js';
 
 /** What `on_record` and the `skip` errors report for `input`, with or without the lean info. */
 async function seen(input: string, lean: boolean) {
@@ -79,6 +79,38 @@ describe('the lean record info of read-csv.ts', () => {
       [2, endOf('g1,u1,a\r\n')],
       [4, endOf('lines"\r\n')],
       [6, endOf('é\r\n')],
+    ]);
+  });
+});
+
+describe('bothLineEnds: CRLF and LF both end a record once either is found', () => {
+  it('applies to the pinned csv-parse (its internals are there), after the first line break, and only for CRLF or LF', async () => {
+    for (const [input, applies] of [['a,b\r\nc,d\n', true], ['a,b\nc,d\r\n', true], ['a,b\rc,d\r', false]] as const) {
+      const parser = parse({ on_record: (cells: string[]) => cells });
+      expect(bothLineEnds(parser)).toBe(false); // nothing found yet
+      let applied: boolean | undefined;
+      parser.on('data', () => (applied ??= bothLineEnds(parser)));
+      Readable.from([input]).pipe(parser);
+      for await (const _ of parser) void _;
+      expect(applied, JSON.stringify(input)).toBe(applies);
+    }
+  });
+
+  it('read-csv: rows ending in CRLF and LF, mixed, each a row; a stray CR inside a cell stays in the cell (never cut, never sent in part)', async () => {
+    const rows = async (text: string) => {
+      const out: Array<{ line: number; error?: string; wire?: unknown }> = [];
+      for await (const row of readCsv(Readable.from([Buffer.from(text)]))) out.push({ line: row.line, error: row.error, wire: row.wire });
+      return out;
+    };
+    expect(await rows('group_id,user_id\r\ng1,u1\ng2,u2\r\ng3,u3\n')).toEqual([
+      { line: 2, error: undefined, wire: { group_id: 'g1', user_id: 'u1' } },
+      { line: 3, error: undefined, wire: { group_id: 'g2', user_id: 'u2' } },
+      { line: 4, error: undefined, wire: { group_id: 'g3', user_id: 'u3' } },
+    ]);
+    const stray = await rows('group_id,user_id,plan\nacct_1,usr_1,enter\rprise\r\nacct_2,usr_2,free\n');
+    expect(stray.map((r) => r.wire)).toEqual([
+      { group_id: 'acct_1', user_id: 'usr_1', traits: { plan: 'enter\rprise' } },
+      { group_id: 'acct_2', user_id: 'usr_2', traits: { plan: 'free' } },
     ]);
   });
 });

@@ -142,6 +142,33 @@ export function leanRecordInfo(parser: unknown): boolean {
   return true;
 }
 
+/** The internals of csv-parse 6 that `bothLineEnds` reads and widens. */
+interface ParserDelimiters {
+  api?: { options?: { record_delimiter?: unknown }; state?: { recordDelimiterMaxLength?: unknown } };
+}
+
+/**
+ * csv-parse takes the first line break it meets (`\r\n`, `\n` or `\r`) as the end of every record, so a
+ * file whose rows end in both CRLF and LF (an export edited by hand or appended to) would have pairs of
+ * rows joined. Once it has found an LF or a CRLF, this makes it take either (widening its list in place,
+ * and the longest delimiter it waits for at a chunk's end). A lone CR stays what it was: a character of
+ * the cell in such a file, and the end of each row in a file whose rows end in CR (old Mac exports).
+ * Asking csv-parse for all three from the start would cut a cell holding a stray CR in two, and send its
+ * first half. This reaches into csv-parse's internals (pinned in package.json); a version without them
+ * parses as csv-parse does, and test/cli-csv-lean-info.test.ts fails so that the change is seen.
+ * Returns whether it applied.
+ */
+export function bothLineEnds(parser: unknown): boolean {
+  const api = (parser as ParserDelimiters).api;
+  const found = api?.options?.record_delimiter;
+  if (!Array.isArray(found) || found.length !== 1 || !Buffer.isBuffer(found[0]) || !api?.state) return false;
+  const text = found[0].toString();
+  if (text !== '\n' && text !== '\r\n') return false;
+  found.splice(0, 1, Buffer.from('\r\n'), Buffer.from('\n'));
+  api.state.recordDelimiterMaxLength = 2;
+  return true;
+}
+
 export interface CsvReadOptions {
   /** Receives the header cells once they are read, and the byte after the header row. */
   onHeader?: (cells: string[], end: number) => void;
@@ -166,6 +193,7 @@ export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): As
   let removedBytes = 0;
   const skipped: InputRow[] = [];
   const cap = new CsvRecordCap(hooks.cap ?? MAX_ROW_BYTES);
+  let lineEndsSet = false;
   const options: Options<{ cells: string[]; line: number }, string[]> = {
     bom: true,
     relax_column_count: true,
@@ -174,12 +202,12 @@ export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): As
     // rejected (below), alone: every row after it is read
     relax_quotes: true,
     skip_empty_lines: true,
-    // any line break ends a record, whatever the first one was: csv-parse otherwise takes the first
-    // break it meets for every record, so a file mixing CRLF and LF would join pairs of rows
-    record_delimiter: ['\r\n', '\n', '\r'],
     skip_records_with_error: true,
     // runs as each record is parsed, in file order, with csv-parse's line count at the record's end
     on_record: (cells: string[], context: InfoRecord) => {
+      // the first record ended at the first line break, which csv-parse took for every record: CRLF
+      // and LF both, from here on (`bothLineEnds`)
+      if (!lineEndsSet) lineEndsSet = bothLineEnds(parser) || true;
       if (cells.length === 1 && cells[0] === OVERSIZED_CSV_MARK) {
         const oversized = cap.taken();
         if (oversized) {
