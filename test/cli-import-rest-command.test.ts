@@ -6,12 +6,13 @@
  * never inside a record and never past rows that were not read.
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createReadStream, linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../src/cli/read-csv.js';
 import { readNdjson } from '../src/cli/read-ndjson.js';
+import { newStats, summaryText, type Summary } from '../src/cli/progress.js';
 import { cliTestBed, runCli } from './support/cli.js';
 
 const KEY = 'test-key-cli-rest-command-0123456789';
@@ -93,9 +94,9 @@ describe('the "send only the rest" command of an import that stopped early', () 
     expect((await usersIn(rejects, 'csv')).sort()).toEqual(Array.from({ length: read }, (_, i) => `user_${i}`).sort());
   });
 
-  it('CSV whose rows end in CRLF, LF and CR, mixed (a CRLF header): no two rows joined, each at its line, the rest exact', async () => {
-    const eols = ['\r\n', '\n', '\r'];
-    const content = 'group_id,user_id,note\r\n' + Array.from({ length: ROWS }, (_, i) => `acct_${i},user_${i},n${i}${eols[i % 3]}`).join('');
+  it('CSV whose rows end in CRLF and LF, mixed (a CRLF header): no two rows joined, each at its line, the rest exact', async () => {
+    const eols = ['\r\n', '\n', '\n', '\r\n', '\r\n'];
+    const content = 'group_id,user_id,note\r\n' + Array.from({ length: ROWS }, (_, i) => `acct_${i},user_${i},n${i}${eols[i % eols.length]}`).join('');
     const lines: number[] = [];
     for await (const row of readCsv(Readable.from([Buffer.from(content)]))) {
       expect(row.error).toBeUndefined();
@@ -142,3 +143,53 @@ describe('the "send only the rest" command of an import that stopped early', () 
     },
   );
 });
+
+describe('the file the rest command writes', () => {
+  /** The summary of an import of `input` (the CSV below) that stopped after its second row (byte 32), its header 18 bytes. */
+  const adviceFor = (input: string, rejectsFile?: string) => {
+    const summary: Summary = {
+      ...newStats(0), read: 1, failed: 1, abandoned: 0, unsent: 0, seconds: 1, rowsPerSecond: 0, outcome: 'aborted', exitCode: 1,
+      stoppedAtLine: 4, stoppedAtByte: 32, headerBytes: 18, input, format: 'csv', rejectsFile,
+    };
+    const advice = /To send only the rest: (.* > (\S+)), and import (\S+?)(?: and the rows|\.$| \()/m.exec(summaryText(summary));
+    expect(advice).not.toBeNull();
+    return { command: advice![1]!, written: advice![2]!, imported: advice![3]! };
+  };
+  const CSV = 'group_id,user_id\r\ng1,u1\r\ng2,u2\r\ng3,u3\r\n';
+
+  it.each(['a hard link of the input', 'a symbolic link to the input', 'a link to nothing', 'the rejects file'])(
+    'is never a name anything has yet (here %s): following it leaves the input and the rejects whole',
+    (what) => {
+      const dir = bed.dir.file(`taken-${what.replace(/\W/g, '-')}`);
+      mkdirSync(dir);
+      const input = join(dir, 'a.csv');
+      const rejects = join(dir, 'rejects.csv');
+      writeFileSync(input, CSV);
+      writeFileSync(rejects, 'line,reason,group_id,user_id\n2,failed,g1,u1\n');
+      const taken = join(dir, 'a.rest-33.csv');
+      if (what === 'a hard link of the input') linkSync(input, taken);
+      else if (what === 'a symbolic link to the input') symlinkSync(input, taken);
+      else if (what === 'a link to nothing') symlinkSync(join(dir, 'gone'), taken);
+      else symlinkSync(rejects, taken);
+      const { command, written, imported } = adviceFor(input, what === 'the rejects file' ? taken : rejects);
+      expect(written).toBe(join(dir, 'a.rest-33-2.csv'));
+      expect(imported).toBe(written);
+      execFileSync('sh', ['-c', command]);
+      expect(readFileSync(input, 'utf8')).toBe(CSV);
+      expect(readFileSync(rejects, 'utf8')).toMatch(/g1,u1/);
+      expect(readFileSync(written, 'utf8')).toBe('group_id,user_id\r\ng3,u3\r\n');
+    },
+  );
+
+  it('an input whose name starts with "-" is written ./-name, in the command and in what to import next', () => {
+    const dir = bed.dir.file('dash');
+    mkdirSync(dir);
+    writeFileSync(join(dir, '-lead.csv'), CSV);
+    const { command, written, imported } = adviceFor('-lead.csv');
+    expect(command).toBe('(head -c 18 ./-lead.csv; tail -c +33 ./-lead.csv) > ./-lead.rest-33.csv');
+    expect(imported).toBe('./-lead.rest-33.csv');
+    execFileSync('sh', ['-c', command], { cwd: dir });
+    expect(readFileSync(join(dir, written), 'utf8')).toBe('group_id,user_id\r\ng3,u3\r\n');
+  });
+});
+

@@ -2,6 +2,7 @@
  * Progress of an import on stderr: a bar redrawn in place on a terminal, a plain line every few
  * seconds otherwise (logs, CI), nothing with --quiet; and the summary at the end.
  */
+import { lstatSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 
@@ -166,19 +167,32 @@ export interface Summary extends ImportStats {
 }
 
 const shellWord = (text: string): string => (/^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
+/** A path as a shell word that no command takes for an option (`-lead.csv` → `./-lead.csv`). */
+const shellPath = (path: string): string => shellWord(path.startsWith('-') ? `./${path}` : path);
 
 /**
  * The file the rest goes to: beside the input, named after it and the byte the rest starts at
- * (`accounts.rest-967.csv`). Never the input itself nor the rejects file: the shell empties the file `>`
- * names before the command reads anything, so `tail -c +967 rest.csv > rest.csv` (a fixed name, followed
- * once more after a second stop) would destroy every row not sent yet.
+ * (`accounts.rest-967.csv`), and a name nothing has yet (else `-2`, `-3`, ...). So it is never the input
+ * or the rejects file, not even through a link: the shell empties the file `>` names before the command
+ * reads anything, and `tail -c +967 rest.csv > rest.csv` (a fixed name, followed once more after a
+ * second stop) destroyed every row not sent yet.
  */
 function restFile(input: string, ext: string, at: number, rejects: string | undefined): string {
   const stem = basename(input).replace(/(.)\.[^.]*$/, '$1');
   const taken = new Set([input, rejects].filter((path) => path !== undefined).map((path) => resolve(path)));
   for (let n = 1; ; n++) {
     const file = join(dirname(input), `${stem}.rest-${at + 1}${n > 1 ? `-${n}` : ''}.${ext}`);
-    if (!taken.has(resolve(file))) return file;
+    if (!taken.has(resolve(file)) && !exists(file)) return file;
+  }
+}
+
+/** Whether anything is at `path`, a link to nothing included. */
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -189,9 +203,9 @@ function restFile(input: string, ext: string, at: number, rejects: string | unde
  * `header` bytes (`head -c`), unless nothing past it was read.
  */
 function restCommand(input: string, format: 'csv' | 'ndjson' | undefined, at: number, header: number, rejects: string | undefined): string {
-  const file = shellWord(input);
+  const file = shellPath(input);
   const ext = format === 'csv' ? 'csv' : 'ndjson';
-  const rest = shellWord(restFile(input, ext, at, rejects));
+  const rest = shellPath(restFile(input, ext, at, rejects));
   const tail = `tail -c +${at + 1} ${file}`;
   const command = format === 'csv' && at > 0 && header > 0 ? `(head -c ${header} ${file}; ${tail})` : tail;
   return `${command} > ${rest}, and import ${rest}`;
@@ -242,7 +256,7 @@ export function summaryText(s: Summary): string {
     );
   }
   if (s.rejected + notDelivered > 0 && s.rejectsFile) {
-    lines.push(`Every row read and not delivered (rejected, failed, not sent), with its line and the reason: ${s.rejectsFile}`);
+    lines.push(`Every row read and not delivered (rejected, failed, not acknowledged, not sent), with its line and the reason: ${s.rejectsFile}`);
   }
   if (notDelivered > 0 && s.checkpoint && s.stoppedAtLine === undefined) {
     lines.push(`Rows that failed are not in the checkpoint: run the same command again to retry them.`);
