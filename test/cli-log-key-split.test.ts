@@ -56,6 +56,15 @@ describe('a key split around reworded words stays redacted', () => {
   });
 });
 
+describe('a --base-url the client refuses', () => {
+  it('is quoted back with the key redacted, should the address hold it', async () => {
+    const result = await runCli(['group', '--group-id', 'g', '--user-id', 'u', '--base-url', `http://${KEY}.example.com`], { env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--base-url http:\/\/\[REDACTED\]\.example\.com uses plain http:\/\//);
+    expect(result.stderr).not.toContain('ABCDEFGH');
+  });
+});
+
 describe("an import's log lines", () => {
   it('go through the progress bar (cleared first, never glued to it) and the stderr the import was given', async () => {
     const s = await bed.server({ plan: ({ index }) => (index === 0 ? { type: 'status', status: 503 } : { type: 'slow', delayMs: 300 }) });

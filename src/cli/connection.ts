@@ -92,15 +92,14 @@ const toStderr = (line: string): void => void process.stderr.write(`${line}\n`);
  * Its log lines go to `log` (stderr by default).
  */
 export function createClient(apiKey: string, options: ClientOptions, log: (line: string) => void = toStderr): ThriveStack {
+  const redact = redactorFor(apiKey);
   try {
-    return new ThriveStack({ logger: cliLogger(redactorFor(apiKey), log), ...options, apiKey });
+    return new ThriveStack({ logger: cliLogger(redact, log), ...options, apiKey });
   } catch (error) {
     if (error instanceof ConfigurationError) {
       // The library's advice names its options; the command line has only --base-url (https:// or loopback).
-      const message = cliWords(
-        error.message.replace(/, or pass `allowInsecureHttp: true`[\s\S]*$/, ' (or http:// to a loopback host, e.g. a local mock).'),
-      );
-      throw new UsageError(oneLine(message));
+      const advice = error.message.replace(/, or pass `allowInsecureHttp: true`[\s\S]*$/, ' (or http:// to a loopback host, e.g. a local mock).');
+      throw new UsageError(cliText(advice, redact, Infinity));
     }
     throw error;
   }
