@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse, type CsvError, type InfoRecord } from 'csv-parse';
 import { Readable } from 'node:stream';
-import { bothLineEnds, leanRecordInfo, readCsv } from '../src/cli/read-csv.js';
+import { bothLineEnds, bothLineEndsOnceFound, leanRecordInfo, readCsv } from '../src/cli/read-csv.js';
 
 /** What `on_record` and the `skip` errors report for `input`, with or without the lean info. */
 async function seen(input: string, lean: boolean) {
@@ -88,6 +88,7 @@ describe('bothLineEnds: CRLF and LF both end a record once either is found', () 
     for (const [input, applies] of [['a,b\r\nc,d\n', true], ['a,b\nc,d\r\n', true], ['a,b\rc,d\r', false]] as const) {
       const parser = parse({ on_record: (cells: string[]) => cells });
       expect(bothLineEnds(parser)).toBe(false); // nothing found yet
+      expect(bothLineEndsOnceFound(parse())).toBe(true); // the hook read-csv.ts installs is there
       let applied: boolean | undefined;
       parser.on('data', () => (applied ??= bothLineEnds(parser)));
       Readable.from([input]).pipe(parser);
@@ -113,4 +114,57 @@ describe('bothLineEnds: CRLF and LF both end a record once either is found', () 
       { group_id: 'acct_2', user_id: 'usr_2', traits: { plan: 'free' } },
     ]);
   });
+
+  /** What read-csv yields for `text`, handed over `chunk` bytes at a time. */
+  const read = async (text: string | Buffer, chunk = 1 << 20) => {
+    const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
+    const pieces = Array.from({ length: Math.ceil(bytes.length / chunk) }, (_, i) => bytes.subarray(i * chunk, (i + 1) * chunk));
+    const out: Array<{ line: number; error?: string; wire?: unknown; end?: number }> = [];
+    for await (const row of readCsv(Readable.from(pieces))) out.push({ line: row.line, error: row.error, wire: row.wire, end: row.end });
+    return out;
+  };
+
+  it('a blank CRLF line before an LF header: CRLF found first, the LF rows still each a row', async () => {
+    expect((await read('\r\ngroup_id,user_id\na1,u1\na2,u2\n')).map((r) => [r.line, r.wire])).toEqual([
+      [3, { group_id: 'a1', user_id: 'u1' }],
+      [4, { group_id: 'a2', user_id: 'u2' }],
+    ]);
+  });
+
+  it.each([1, 3, 7, 1 << 20])(
+    'the filter in front of the parser ends records where the parser does (chunks of %i bytes): a stray CR then a quote, bytes that are not UTF-8, after a CR, are rejected, never sent in part',
+    async (chunk) => {
+      const text = Buffer.concat([
+        Buffer.from('group_id,user_id,note\na1,u1,x\r\na2,u2,y\r"acct 3\nsecond line",u3,z\n'),
+        Buffer.from('a4,u4,line one\rCaf'), Buffer.from([0xe9]), Buffer.from('\na5,u5,w\r\n'),
+      ]);
+      const rows = await read(text, chunk);
+      expect(rows.map((r) => [r.line, r.error?.replace(/;.*/, '') ?? r.wire])).toEqual([
+        [2, { group_id: 'a1', user_id: 'u1', traits: { note: 'x' } }],
+        [3, 'a quote (") inside a field that does not start with one'],
+        [5, 'a quote (") inside a field that does not start with one'],
+        [6, 'not valid UTF-8 (save the file as UTF-8)'],
+        [8, { group_id: 'a5', user_id: 'u5', traits: { note: 'w' } }],
+      ]);
+      expect(rows.at(-1)!.end).toBe(text.length);
+    },
+  );
+
+  it('a stray CR and a quote in a row do not open a quoted field that swallows the rows after it', async () => {
+    const rows = ['group_id,user_id,note', 'a1,u1,x', 'a2,u2\r"q,z', ...Array.from({ length: 3_000 }, (_, i) => `acct_${i},usr_${i},n${i}`)];
+    const read3 = await read(rows.join('\n') + '\n', 4_096);
+    expect(read3).toHaveLength(3_002);
+    expect(read3.filter((r) => r.error)).toHaveLength(1);
+    expect(read3.at(-1)).toMatchObject({ line: 3_004, wire: { user_id: 'usr_2999' } }) // the CR of line 3 is a line to an editor;
+  });
+
+  it('an oversized record ending in CRLF, in a file of LF rows: the rows after it at their lines', async () => {
+    const big = 'x'.repeat(3_000);
+    const text = `group_id,user_id,note\na1,u1,"${big}\r\nmore"\r\na2,u2,y\na3,u3,"two\r\nlines"\na4,u4,z\n`;
+    const rows: Array<{ line: number; error?: string; end?: number }> = [];
+    for await (const row of readCsv(Readable.from([Buffer.from(text)]), { cap: 1_000 })) rows.push({ line: row.line, error: row.error, end: row.end });
+    expect(rows.map((r) => [r.line, r.error === undefined])).toEqual([[2, false], [4, true], [5, true], [7, true]]);
+    expect(rows.at(-1)!.end).toBe(Buffer.byteLength(text));
+  });
 });
+

@@ -145,13 +145,25 @@ const QUOTED = 2; // inside a quoted field: line breaks and commas are part of t
 const QUOTE_IN_QUOTED = 3; // a quote inside a quoted field: `""` is an escaped quote, else it closes the field
 
 /**
+ * Which line breaks end a record, as the parser has them (csv-parse takes the first break it meets
+ * outside quotes; read-csv.ts's `bothLineEnds` then makes CRLF and LF alike): not known yet; the first
+ * was a CR (the next byte tells CRLF from CR alone); LF and CRLF (a lone CR is a character of its
+ * cell); CR alone (an LF is a character of its cell).
+ */
+const ENDS_UNKNOWN = 0;
+const ENDS_FIRST_CR = 1;
+const ENDS_LF = 2;
+const ENDS_CR = 3;
+
+/**
  * A filter in front of the CSV parser: passes records through unchanged while they are at most
  * `cap` bytes, and replaces a longer one (quoted line breaks included) by one record holding
  * `OVERSIZED_CSV_MARK`, keeping its details for `taken()`. Tracks quotes exactly as csv-parse does
  * with `relax_quotes` (a quote opens a quoted field only at the very start of a field; inside one,
  * `""` is a quote and a quote followed by a comma or line break closes it; any other quote is a
- * literal character), so it never mistakes where a record ends, whatever stray quotes a row holds.
- * Records with a stray quote or with bytes that are not UTF-8 are flagged by the line they start on
+ * literal character), and ends records at the line breaks the parser ends them at (`ENDS_*`: a lone
+ * CR in a file of LF or CRLF rows is a character of its cell), so it never mistakes where a record
+ * ends, whatever stray quotes or line breaks a row holds. Records with a stray quote or with bytes that are not UTF-8 are flagged by the line they start on
  * (`flagged`), for the reader to reject. Holds back at most one record's first `cap` bytes.
  */
 export class CsvRecordCap extends Transform {
@@ -171,6 +183,9 @@ export class CsvRecordCap extends Transform {
   /** Editor breaks inside quotes in the current record so far. */
   #recordBreaks = 0;
   #lastWasCr = false;
+  #ends = ENDS_UNKNOWN;
+  /** A CR outside quotes in a file whose records end in LF or CRLF: a CRLF's, or a character (the next byte tells). */
+  #crPending = false;
   /** Bytes of a leading byte-order mark seen so far (csv-parse drops it: it is not part of a field). */
   #bom = 0;
   readonly #found: OversizedRecord[] = [];
@@ -220,11 +235,25 @@ export class CsvRecordCap extends Transform {
     } else this.#flag('invalid-utf8');
   }
 
+  /** A line break that does not end the record (`#ends`): a character of the current field. */
+  #breakInField(editorBreak: boolean): void {
+    if (editorBreak) {
+      this.#recordBreaks++;
+      if (this.#dropping) this.#dropping.editorBreaks++;
+    }
+    if (this.#quote === FIELD_START) this.#quote = UNQUOTED;
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     let passFrom = 0; // chunk bytes before this were pushed or dropped
     let recordFrom = 0; // where the current record's bytes in this chunk start
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk[i]!;
+      if (this.#ends === ENDS_FIRST_CR) this.#ends = c === NL ? ENDS_LF : ENDS_CR;
+      if (this.#crPending) {
+        this.#crPending = false;
+        if (c !== NL) this.#breakInField(true); // a lone CR: a character of the field, and a line to an editor
+      }
       if (c >= 0x80 || this.#need > 0) this.#utf8(c);
       if (this.#bom >= 0 && this.#bom < 3 && c === BOM[this.#bom] && this.#line === 1 && this.#quote === FIELD_START) {
         this.#bom++;
@@ -254,7 +283,14 @@ export class CsvRecordCap extends Transform {
         const editorBreak = !(c === NL && this.#lastWasCr);
         this.#lastWasCr = c === CR;
         if (editorBreak) this.#line++;
-        if (quote !== QUOTED) {
+        if (quote !== QUOTED && this.#ends === ENDS_UNKNOWN) this.#ends = c === NL ? ENDS_LF : ENDS_FIRST_CR;
+        const endsRecord = this.#ends === ENDS_LF ? c === NL : this.#ends === ENDS_CR ? c === CR : true;
+        if (quote !== QUOTED && !endsRecord) {
+          // a CR where LF ends records: a CRLF's (its LF ends the record) or a character (`#crPending`);
+          // an LF where CR alone ends records: a character
+          if (c === CR) this.#crPending = true;
+          else this.#breakInField(editorBreak);
+        } else if (quote !== QUOTED) {
           this.#quote = FIELD_START;
           if (this.#dropping) {
             this.#found.push(this.#dropping);
@@ -270,8 +306,7 @@ export class CsvRecordCap extends Transform {
           this.#recordLine = this.#line;
           this.#recordBreaks = 0;
           continue;
-        }
-        if (editorBreak) {
+        } else if (editorBreak) {
           this.#recordBreaks++;
           if (this.#dropping) this.#dropping.editorBreaks++;
         }
@@ -310,6 +345,7 @@ export class CsvRecordCap extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
+    if (this.#crPending) this.#breakInField(true); // the input's last byte, a CR of the last field
     if (this.#need > 0) this.#flag('invalid-utf8'); // a sequence cut short by the end of the input
     if (this.#quote === QUOTED) this.unclosedQuoteLine = this.#recordLine;
     if (this.#dropping) {

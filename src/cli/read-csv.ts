@@ -144,7 +144,11 @@ export function leanRecordInfo(parser: unknown): boolean {
 
 /** The internals of csv-parse 6 that `bothLineEnds` reads and widens. */
 interface ParserDelimiters {
-  api?: { options?: { record_delimiter?: unknown }; state?: { recordDelimiterMaxLength?: unknown } };
+  api?: {
+    options?: { record_delimiter?: unknown };
+    state?: { recordDelimiterMaxLength?: unknown };
+    __autoDiscoverRecordDelimiter?: unknown;
+  };
 }
 
 /**
@@ -166,6 +170,23 @@ export function bothLineEnds(parser: unknown): boolean {
   if (text !== '\n' && text !== '\r\n') return false;
   found.splice(0, 1, Buffer.from('\r\n'), Buffer.from('\n'));
   api.state.recordDelimiterMaxLength = 2;
+  return true;
+}
+
+/**
+ * Has `bothLineEnds` run the moment csv-parse finds the first line break (a blank CRLF line before an
+ * LF header is found before any record ends). Returns whether it could (csv-parse's internals there).
+ * The same rule is `CsvRecordCap`'s (capped-lines.ts), which must end records where the parser does.
+ */
+export function bothLineEndsOnceFound(parser: unknown): boolean {
+  const api = (parser as ParserDelimiters).api;
+  const discover = api?.__autoDiscoverRecordDelimiter;
+  if (typeof discover !== 'function') return false;
+  api!.__autoDiscoverRecordDelimiter = function (this: unknown, ...args: unknown[]): unknown {
+    const found = (discover as (...a: unknown[]) => unknown).apply(this, args);
+    if (found) bothLineEnds(parser);
+    return found;
+  };
   return true;
 }
 
@@ -193,7 +214,6 @@ export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): As
   let removedBytes = 0;
   const skipped: InputRow[] = [];
   const cap = new CsvRecordCap(hooks.cap ?? MAX_ROW_BYTES);
-  let lineEndsSet = false;
   const options: Options<{ cells: string[]; line: number }, string[]> = {
     bom: true,
     relax_column_count: true,
@@ -205,9 +225,6 @@ export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): As
     skip_records_with_error: true,
     // runs as each record is parsed, in file order, with csv-parse's line count at the record's end
     on_record: (cells: string[], context: InfoRecord) => {
-      // the first record ended at the first line break, which csv-parse took for every record: CRLF
-      // and LF both, from here on (`bothLineEnds`)
-      if (!lineEndsSet) lineEndsSet = bothLineEnds(parser) || true;
       if (cells.length === 1 && cells[0] === OVERSIZED_CSV_MARK) {
         const oversized = cap.taken();
         if (oversized) {
@@ -233,6 +250,7 @@ export async function* readCsv(stream: Readable, hooks: CsvReadOptions = {}): As
   };
   const parser = parse(options as unknown as Options); // the typings assume on_record returns cells
   leanRecordInfo(parser);
+  bothLineEndsOnceFound(parser);
   // csv-parse may report one broken record more than once: each line is reported once
   let lastSkippedLine = 0;
   parser.on('skip', (error: CsvError) => {
