@@ -166,5 +166,21 @@ describe('bothLineEnds: CRLF and LF both end a record once either is found', () 
     expect(rows.map((r) => [r.line, r.error === undefined])).toEqual([[2, false], [4, true], [5, true], [7, true]]);
     expect(rows.at(-1)!.end).toBe(Buffer.byteLength(text));
   });
+
+  it.each([1, 2, 7, 1 << 20])('a row of exactly the cap, ending in CRLF, is not oversized; one byte more is, its size without the line break (chunks of %i bytes)', async (chunk) => {
+    const rowsOf = async (text: string) => {
+      const bytes = Buffer.from(text);
+      const pieces = Array.from({ length: Math.ceil(bytes.length / chunk) }, (_, i) => bytes.subarray(i * chunk, (i + 1) * chunk));
+      const out: Array<{ line: number; error?: string; end?: number }> = [];
+      for await (const row of readCsv(Readable.from(pieces), { cap: 50 })) out.push({ line: row.line, error: row.error, end: row.end });
+      return out;
+    };
+    const fits = `group_id,user_id\r\ng1,${'a'.repeat(47)}\r\ng2,u2\r\n`; // its row: 50 bytes before the CRLF
+    expect(await rowsOf(fits)).toEqual([{ line: 2, error: undefined, end: 70 }, { line: 3, error: undefined, end: 77 }]);
+    const over = `group_id,user_id\r\ng1,${'a'.repeat(48)}\r\ng2,u2\r\n`;
+    const rows = await rowsOf(over);
+    expect(rows[0]).toMatchObject({ line: 2, end: 71, error: expect.stringMatching(/^row is 51 bytes, over/) });
+    expect(rows[1]).toEqual({ line: 3, error: undefined, end: 78 });
+  });
 });
 

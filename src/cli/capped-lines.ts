@@ -250,9 +250,15 @@ export class CsvRecordCap extends Transform {
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk[i]!;
       if (this.#ends === ENDS_FIRST_CR) this.#ends = c === NL ? ENDS_LF : ENDS_CR;
+      // a CR held back: the start of a CRLF that ends the record (`crlf`), or a character of the field,
+      // and a line to an editor; as a character it counts toward the record's size from here on
+      const crlf = this.#crPending && c === NL;
       if (this.#crPending) {
         this.#crPending = false;
-        if (c !== NL) this.#breakInField(true); // a lone CR: a character of the field, and a line to an editor
+        if (!crlf) {
+          this.#breakInField(true);
+          if (this.#dropping) this.#dropping.bytes++;
+        }
       }
       if (c >= 0x80 || this.#need > 0) this.#utf8(c);
       if (this.#bom >= 0 && this.#bom < 3 && c === BOM[this.#bom] && this.#line === 1 && this.#quote === FIELD_START) {
@@ -288,14 +294,19 @@ export class CsvRecordCap extends Transform {
         if (quote !== QUOTED && !endsRecord) {
           // a CR where LF ends records: a CRLF's (its LF ends the record) or a character (`#crPending`);
           // an LF where CR alone ends records: a character
-          if (c === CR) this.#crPending = true;
-          else this.#breakInField(editorBreak);
+          if (c === CR) {
+            // not counted yet: a CRLF's CR is the record's line break, which the size leaves out
+            this.#crPending = true;
+            continue;
+          }
+          this.#breakInField(editorBreak);
         } else if (quote !== QUOTED) {
           this.#quote = FIELD_START;
           if (this.#dropping) {
             this.#found.push(this.#dropping);
             this.#dropping = undefined;
-            this.push(Buffer.concat([Buffer.from(`"${OVERSIZED_CSV_MARK}"`), chunk.subarray(i, i + 1)]));
+            // the record's line break after the mark (a CRLF's CR was held back, maybe in an earlier chunk)
+            this.push(Buffer.concat([Buffer.from(`"${OVERSIZED_CSV_MARK}"${crlf ? '\r' : ''}`), chunk.subarray(i, i + 1)]));
             passFrom = i + 1;
           } else if (this.#held.length > 0) {
             for (const piece of this.#held) this.push(piece);
@@ -345,7 +356,11 @@ export class CsvRecordCap extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.#crPending) this.#breakInField(true); // the input's last byte, a CR of the last field
+    if (this.#crPending) {
+      // the input's last byte, a CR of the last field
+      this.#breakInField(true);
+      if (this.#dropping) this.#dropping.bytes++;
+    }
     if (this.#need > 0) this.#flag('invalid-utf8'); // a sequence cut short by the end of the input
     if (this.#quote === QUOTED) this.unclosedQuoteLine = this.#recordLine;
     if (this.#dropping) {
